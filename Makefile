@@ -1,0 +1,33 @@
+# Two commands for a newcomer: `make demo` and `make test` (both install first).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test demo eval bench browser-deps clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+	@echo "install: .venv ready"
+
+browser-deps:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "browser-deps: could not install chromium (browser tests will report it)"
+
+test: install
+	$(BIN)/python -m pytest -q
+
+demo: install
+	$(BIN)/python -m demo.run
+
+eval: install
+	$(BIN)/python -m pipelines.evaluate ../shared/data/complaints_dev.jsonl --labels tests/data/tactic_labels_dev.jsonl
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) data artifacts .pytest_cache

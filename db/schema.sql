@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS posts (
     complaint_issue  TEXT,                     -- 投诉问题
     complaint_demand TEXT,                     -- 投诉要求 / 诉求
     complaint_amount TEXT,                     -- 涉诉金额
-    complaint_status TEXT                      -- 处理状态 (latest; history in post_statuses)
+    complaint_status TEXT,                     -- 处理状态 (latest; history in post_statuses)
+    complaint_timeline TEXT                    -- JSON list of {time, actor, text}: replies and steps
 );
 CREATE UNIQUE INDEX IF NOT EXISTS posts_source_id ON posts(source, source_id) WHERE source_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS posts_content_hash ON posts(content_hash);

@@ -1,0 +1,233 @@
+"""The only module that writes SQLite.
+
+`Store.save_batch(posts)` runs one transaction per batch and returns what it did
+(inserted / updated / duplicate / removed) so callers can count it. Re-saving a
+post is idempotent: it updates last_seen and adds URLs, never a second row.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import sqlite_utils
+
+from db.schema import ensure_schema
+from pipelines import lenders as lenders_mod
+from pipelines import tactics as tactics_mod
+from pipelines.process import ProcessedPost, now_iso
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the private crawl database in WAL mode, schema applied."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    ensure_schema(conn)
+    return db
+
+
+class Store:
+    def __init__(self, path: str | Path, registry: lenders_mod.Registry | None = None):
+        self.path = Path(path)
+        self.db = open_db(self.path)
+        self.conn = self.db.conn
+        self.sync_reference(registry or lenders_mod.default_registry())
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ------------------------------------------------------------ reference data
+    def sync_reference(self, registry: lenders_mod.Registry) -> None:
+        """Registry lenders and aliases, and the tactic codes, into their tables."""
+        with self.transaction():
+            for lender in registry.lenders.values():
+                lender_id = self._lender_id(lender.name, True, lender.company, lender.kind)
+                for alias in (lender.name, *lender.aliases):
+                    self.conn.execute("INSERT OR IGNORE INTO lender_aliases(alias, lender_id) VALUES (?, ?)",
+                                      (alias, lender_id))
+            for row in tactics_mod.load_tactics():
+                self.conn.execute(
+                    "INSERT INTO tactics(code, name_zh, name_en, cfpb_issue, rules) VALUES (?,?,?,?,?) "
+                    "ON CONFLICT(code) DO UPDATE SET name_zh=excluded.name_zh, name_en=excluded.name_en, "
+                    "cfpb_issue=excluded.cfpb_issue, rules=excluded.rules",
+                    (row["code"], row["name_zh"], row["name_en"], row["cfpb_issue"], row["rules"]))
+
+    def transaction(self):
+        return _Transaction(self.conn)
+
+    def _lender_id(self, name: str, known: bool, company: str = "", kind: str = "") -> int:
+        row = self.conn.execute("SELECT id, known FROM lenders WHERE name = ?", (name,)).fetchone()
+        if row:
+            if known and not row[1]:
+                self.conn.execute("UPDATE lenders SET known = 1, company = ?, kind = ? WHERE id = ?",
+                                  (company or None, kind or None, row[0]))
+            return row[0]
+        cur = self.conn.execute(
+            "INSERT INTO lenders(name, company, kind, known, first_seen) VALUES (?,?,?,?,?)",
+            (name, company or None, kind or None, 1 if known else 0, now_iso()))
+        return cur.lastrowid
+
+    # ------------------------------------------------------------ posts
+    def save_batch(self, posts: list[ProcessedPost]) -> Counter:
+        outcomes: Counter = Counter()
+        with self.transaction():
+            for post in posts:
+                outcomes[self._save(post)] += 1
+        return outcomes
+
+    def save(self, post: ProcessedPost) -> str:
+        return next(iter(self.save_batch([post])))
+
+    def _find_existing(self, post: ProcessedPost):
+        q = "SELECT id, content_hash, complaint_status, removed_at FROM posts WHERE "
+        if post.source_id:
+            row = self.conn.execute(q + "source = ? AND source_id = ?", (post.source, post.source_id)).fetchone()
+            if row:
+                return row
+        marks = ",".join("?" * len(post.urls))
+        row = self.conn.execute(
+            q + f"id = (SELECT post_id FROM post_urls WHERE url IN ({marks}) LIMIT 1)", post.urls).fetchone()
+        if row or post.removed or post.source_id:
+            return row
+        return self.conn.execute(q + "content_hash = ? ORDER BY id LIMIT 1", (post.content_hash,)).fetchone()
+
+    def _save(self, post: ProcessedPost) -> str:
+        now = post.fetched_at or now_iso()
+        existing = self._find_existing(post)
+        if post.removed:
+            if existing and not existing[3]:
+                self.conn.execute("UPDATE posts SET removed_at = ? WHERE id = ?", (now, existing[0]))
+                return "removed"
+            return "unchanged"
+        if existing:
+            post_id, old_hash, old_status, removed_at = existing
+            outcome = "duplicate"
+            if old_hash != post.content_hash:
+                # found by platform id or URL, with a changed text: keep the old version
+                self.conn.execute(
+                    "INSERT INTO post_versions(post_id, title, body, content_hash, seen_until) "
+                    "SELECT id, title, body, content_hash, ? FROM posts WHERE id = ?", (now, post_id))
+                self.conn.execute("UPDATE posts SET title = ?, body = ?, content_hash = ? WHERE id = ?",
+                                  (post.title, post.body, post.content_hash, post_id))
+                self._write_findings(post_id, post)
+                outcome = "updated"
+            self.conn.execute(
+                "UPDATE posts SET last_seen = ?, removed_at = NULL WHERE id = ?", (now, post_id))
+            status = post.complaint.get("complaint_status")
+            if status and status != old_status:
+                self.conn.execute("UPDATE posts SET complaint_status = ?, complaint_timeline = ? WHERE id = ?",
+                                  (status, json.dumps(post.timeline, ensure_ascii=False), post_id))
+                self._add_status(post_id, status, now)
+                outcome = "updated"
+        else:
+            post_id = self._insert(post, now)
+            outcome = "inserted"
+        for url in post.urls:
+            self.conn.execute("INSERT OR IGNORE INTO post_urls(post_id, url, first_seen) VALUES (?,?,?)",
+                              (post_id, url, now))
+        self._archive(post, post_id)
+        return outcome
+
+    def _insert(self, post: ProcessedPost, now: str) -> int:
+        c = post.complaint
+        cur = self.conn.execute(
+            "INSERT INTO posts(url, source, source_id, kind, title, published_at, body, content_hash, "
+            "first_seen, last_seen, complaint_target, complaint_issue, complaint_demand, complaint_amount, "
+            "complaint_status, complaint_timeline) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (post.url, post.source, post.source_id, post.kind, post.title, post.published_at, post.body,
+             post.content_hash, now, now, c.get("complaint_target"), c.get("complaint_issue"),
+             c.get("complaint_demand"), c.get("complaint_amount"), c.get("complaint_status"),
+             json.dumps(post.timeline, ensure_ascii=False) if post.timeline else None))
+        post_id = cur.lastrowid
+        self.conn.execute("UPDATE posts SET story_id = ? WHERE id = ?", (post_id, post_id))
+        if c.get("complaint_status"):
+            self._add_status(post_id, c["complaint_status"], now)
+        self._write_findings(post_id, post)
+        return post_id
+
+    def _add_status(self, post_id: int, status: str, when: str) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO post_statuses(post_id, status, seen_at) VALUES (?,?,?)",
+                          (post_id, status, when))
+
+    def _write_findings(self, post_id: int, post: ProcessedPost) -> None:
+        self.conn.execute("DELETE FROM post_lenders WHERE post_id = ?", (post_id,))
+        self.conn.execute("DELETE FROM post_tactics WHERE post_id = ?", (post_id,))
+        for match in post.lenders:
+            lender_id = self._lender_id(match.name, match.known, match.company, match.kind)
+            if not match.known:
+                self.conn.execute("INSERT OR IGNORE INTO lender_aliases(alias, lender_id) VALUES (?, ?)",
+                                  (match.surface, lender_id))
+            self.conn.execute(
+                "INSERT OR IGNORE INTO post_lenders(post_id, lender_id, role, surface) VALUES (?,?,?,?)",
+                (post_id, lender_id, match.role, match.surface))
+        for hit in post.tactics:
+            self.conn.execute("INSERT OR IGNORE INTO post_tactics(post_id, tactic_code, evidence) VALUES (?,?,?)",
+                              (post_id, hit.code, hit.evidence))
+
+    def _archive(self, post: ProcessedPost, post_id: int) -> None:
+        if not post.raw_body:
+            return
+        digest = hashlib.sha256(post.raw_body).hexdigest()
+        self.conn.execute(
+            "INSERT OR IGNORE INTO pages(url, fetched_at, status, sha256, encoding, body_gz, post_id) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (post.fetched_url or post.url, post.fetched_at or now_iso(),
+             post.raw_status, digest, post.raw_encoding, gzip.compress(post.raw_body), post_id))
+
+    # ------------------------------------------------------------ quarantine and runs
+    def quarantine(self, item: dict, stage: str, reason: str) -> None:
+        plain = {k: v for k, v in item.items() if k != "raw_body"}
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO quarantine(url, source, stage, reason, item_json, created) VALUES (?,?,?,?,?,?)",
+                (item.get("url"), item.get("source"), stage, reason,
+                 json.dumps(plain, ensure_ascii=False, default=str), now_iso()))
+
+    def start_run(self, source: str) -> int:
+        with self.transaction():
+            cur = self.conn.execute("INSERT INTO crawl_runs(source, started, status) VALUES (?,?, 'running')",
+                                    (source, now_iso()))
+        return cur.lastrowid
+
+    def finish_run(self, run_id: int, **fields) -> None:
+        fields.setdefault("finished", now_iso())
+        if "stats_json" in fields and not isinstance(fields["stats_json"], str):
+            fields["stats_json"] = json.dumps(fields["stats_json"], ensure_ascii=False, default=str)
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        with self.transaction():
+            self.conn.execute(f"UPDATE crawl_runs SET {cols} WHERE id = ?", (*fields.values(), run_id))
+
+    def add_alert(self, kind: str, message: str, source: str | None = None,
+                  lender_id: int | None = None) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO alerts(kind, source, lender_id, message, created) VALUES (?,?,?,?,?)",
+                (kind, source, lender_id, message, now_iso()))
+        return cur.lastrowid
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT (or ROLLBACK on error); nests as a no-op."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.owner = False
+
+    def __enter__(self):
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.owner = True
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.owner:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

@@ -2,6 +2,11 @@
 
 `ensure_schema(conn)` is idempotent; every module that opens the database calls it
 through `pipelines.store.open_db`.
+
+How to change the schema: edit schema.sql (what a new database gets) AND, for a
+change to an existing table (a new column), append the ALTER statement to
+MIGRATIONS below. A new database is created at the latest version, so its
+migrations never run; an older one runs the ones it lacks, in order.
 """
 from __future__ import annotations
 
@@ -10,17 +15,18 @@ from pathlib import Path
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
-# Numbered migrations for databases created by an older schema.sql. Each entry runs
-# once, in order, and bumps PRAGMA user_version. Append; never edit an old one.
+# Append; never edit or reorder an entry that has shipped.
 MIGRATIONS: list[str] = []
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    conn.executescript(SCHEMA_SQL.read_text(encoding="utf-8"))
+    is_new = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'posts'").fetchone()[0] == 0
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    for number, sql in enumerate(MIGRATIONS, start=1):
-        if number > version:
-            conn.executescript(sql)
-            conn.execute(f"PRAGMA user_version = {number}")
-    if version < len(MIGRATIONS):
-        conn.commit()
+    if not is_new:
+        for number, sql in enumerate(MIGRATIONS, start=1):
+            if number > version:
+                conn.executescript(sql)
+                conn.execute(f"PRAGMA user_version = {number}")
+    conn.executescript(SCHEMA_SQL.read_text(encoding="utf-8"))
+    if is_new:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")

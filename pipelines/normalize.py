@@ -88,19 +88,26 @@ def _gb2312_share(text: str) -> float:
     return ok / len(han)
 
 
+def _decodes(data: bytes, encoding: str) -> bool:
+    """True if the bytes are valid in the encoding, allowing a character cut off at the
+    very end (a truncated download)."""
+    try:
+        data.decode(encoding)
+        return True
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(data) - 3
+    except LookupError:
+        return False
+
+
 def detect_cjk_encoding(data: bytes) -> str:
     """Pick UTF-8, GB18030 or Big5 for undeclared bytes (e.g. a Big5 page with no meta)."""
-    try:
-        data.decode("utf-8")
+    if _decodes(data, "utf-8"):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     candidates = {}
     for enc in ("gb18030", "big5hkscs"):
-        try:
-            candidates[enc] = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
+        if _decodes(data, enc):
+            candidates[enc] = data.decode(enc, errors="replace")
     if "gb18030" in candidates and _gb2312_share(candidates["gb18030"]) >= 0.9:
         return "gb18030"
     if "big5hkscs" in candidates:
@@ -130,12 +137,8 @@ def decode_bytes(data: bytes, content_type: str | None = None) -> tuple[str, str
                 html_body_declared_encoding(data)]
     for name in declared:
         enc = _canonical_encoding(name)
-        if not enc:
-            continue
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
+        if enc and _decodes(data, enc):
+            return data.decode(enc, errors="replace"), enc
     enc = detect_cjk_encoding(data)
     return data.decode(enc, errors="replace"), enc
 

@@ -72,7 +72,10 @@ def process_item(item: dict, registry: lenders.Registry | None = None) -> Proces
         raise InvalidItem("normalize", "body is empty after boilerplate removal")
     title = redact.redact(norm.title)
     body = redact.redact(norm.body)
-    chrome = [redact.redact(normalize.normalize_line(c)) for c in item.get("chrome") or []] + norm.chrome
+    # Lines the normalizer set aside from inside the article (下一篇:…, 相关推荐) may name
+    # lenders as `mentioned`. Page-wide navigation and sidebars (item["chrome"]) are the
+    # same on every page of a site, so lenders named only there are not recorded at all.
+    chrome = [redact.redact(line) for line in norm.chrome]
     complaint = {k: redact.redact(normalize.normalize_line(item[k])) if item.get(k) else None
                  for k in COMPLAINT_FIELDS}
     found_lenders = lenders.find_lenders(title, body, chrome, target=complaint.get("complaint_target"),

@@ -27,12 +27,14 @@ class CuishouPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def open_spider(self, spider):
+    def open_spider(self):
+        spider = self.crawler.spider
         self.store = Store(self.db_path)
         self.started = time.monotonic()
         self.run_id = self.store.start_run(getattr(spider, "source_name", spider.name))
 
-    def process_item(self, item, spider):
+    def process_item(self, item):
+        spider = self.crawler.spider
         data = dict(item)
         try:
             post = process_item(data)
@@ -54,7 +56,7 @@ class CuishouPipeline:
             self.stats.inc_value(f"cuishou/{outcome}", count)
         self.buffer = []
 
-    def close_spider(self, spider):
+    def close_spider(self):
         self.flush()
 
     def spider_closed(self, spider, reason):

@@ -129,7 +129,7 @@ def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
 # ---------------------------------------------------------------------------
 # JSON, JSONP, HTML inside JSON
 
-_JSONP = re.compile(r"^[^({\[]*?[\w$.]+\s*\(\s*(?P<json>[\[{].*[\]}])\s*\)\s*;?", re.S)
+_JSONP = re.compile(r"[A-Za-z_$][\w$.]*\s*\(\s*(?P<json>[\[{].*[\]}])\s*\)", re.S)
 
 
 def load_json_or_jsonp(text: str) -> Any:
@@ -145,7 +145,7 @@ def load_json_or_jsonp(text: str) -> Any:
             return json.loads(stripped)
         except ValueError as exc:
             raise FormatMismatch(f"body is not valid JSON ({exc})") from None
-    match = _JSONP.match(stripped)
+    match = _JSONP.search(stripped)
     if match:
         try:
             return json.loads(match.group("json"))

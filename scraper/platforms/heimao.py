@@ -63,7 +63,9 @@ LABELS = {
     "投诉进度": "status",
     "联系方式": None,
 }
-LOGIN_MARKERS = re.compile(r"loginname|登录.{0,20}微博|微博.{0,20}登录|请先登录|用户登录|ac-login", re.S)
+# A login form or prompt. Not the nav's "登录" link or `.ac-login` hover box: every
+# complaint page has those (S4), so they say nothing.
+LOGIN_MARKERS = re.compile(r"name=[\"']?loginname|请先登录|用户登录|微博帐号登录|微博账号登录")
 START_STEP = "发起投诉"
 DETAIL_PATH = re.compile(r"/complaint/view/(\d+)")
 

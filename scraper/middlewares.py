@@ -109,8 +109,7 @@ class PlatformGuardMiddleware:
 
     # -- helpers ----------------------------------------------------------
     def mismatch_limit(self) -> int:
-        spider = self.crawler.spider
-        limit = getattr(spider, "mismatch_limit", None)
+        limit = getattr(_late(self.crawler, "spider"), "mismatch_limit", None)
         if limit is None:
             limit = self.crawler.settings.getint("CUISHOU_MISMATCH_LIMIT", 3)
         return max(int(limit), 1)
@@ -135,9 +134,17 @@ class PlatformGuardMiddleware:
         self.stats.set_value("cuishou/reason", reason)
         self.stats.set_value("cuishou/halted_at_url", url)
         logger.error("stopping the crawl, %s (at %s)", self.halted, url)
-        spider = self.crawler.spider
+        spider = _late(self.crawler, "spider")
         if spider is not None:
             spider.halted = self.halted
-        engine = self.crawler.engine
-        if engine is not None:
+        engine = _late(self.crawler, "engine")
+        if engine is not None:  # None only when tests drive the middleware without a crawl
             deferred_from_coro(engine.close_spider_async(reason=self.halted))
+
+
+def _late(crawler, name: str):
+    """crawler.spider / crawler.engine, or None before the crawl has started."""
+    try:
+        return getattr(crawler, name)
+    except RuntimeError:
+        return None

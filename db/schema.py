@@ -16,7 +16,14 @@ from pathlib import Path
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
 # Append; never edit or reorder an entry that has shipped.
-MIGRATIONS: list[str] = []
+MIGRATIONS: list[str] = [
+    # 1: run_daily records the crawl process's exit code and the monitors that failed;
+    #    alerts link to their run and carry a key that keeps one alert per finding.
+    "ALTER TABLE crawl_runs ADD COLUMN exit_code INTEGER;"
+    "ALTER TABLE crawl_runs ADD COLUMN monitors_failed TEXT;"
+    "ALTER TABLE alerts ADD COLUMN run_id INTEGER REFERENCES crawl_runs(id);"
+    "ALTER TABLE alerts ADD COLUMN dedup_key TEXT;",
+]
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:

@@ -130,8 +130,11 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     finish_reason TEXT,
     status      TEXT,                          -- ok | failed | blocked | layout_changed | empty | running
     reason      TEXT,
-    stats_json  TEXT
+    stats_json  TEXT,
+    exit_code   INTEGER,                       -- of the crawl process (run_daily.py); NULL when run by hand
+    monitors_failed TEXT                       -- spidermon monitors that failed, comma-separated
 );
+CREATE INDEX IF NOT EXISTS crawl_runs_source ON crawl_runs(source, id);
 
 CREATE TABLE IF NOT EXISTS alerts (
     id          INTEGER PRIMARY KEY,
@@ -140,5 +143,9 @@ CREATE TABLE IF NOT EXISTS alerts (
     lender_id   INTEGER REFERENCES lenders(id),
     message     TEXT NOT NULL,
     created     TEXT NOT NULL,
-    notified    INTEGER NOT NULL DEFAULT 0
+    notified    INTEGER NOT NULL DEFAULT 0,
+    run_id      INTEGER REFERENCES crawl_runs(id),   -- the run a monitor alert is about
+    dedup_key   TEXT                           -- one alert per finding, e.g. new_tactic:12:T08
 );
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_dedup_key ON alerts(dedup_key) WHERE dedup_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created);

@@ -592,6 +592,7 @@ ARTICLES = {
     1004: dict(
         title=TITLES_S[1004], published_at="2024-09-12",
         subject=["有钱花"], tactics=["T04", "T06"], not_tactics=[],
+        optional_tactics=["T01"],  # the title says the workplace was called 天天 (daily)
         encoding="gb18030", charset_declared=False,
         body_must_contain=["我在有钱花金融借了三万块钱", "那段时间真的是没有钱花"],
         body_must_not_contain=["热门文章", "阅读 2471"],

@@ -1,9 +1,13 @@
 """Collection tactics (T01-T15 of db/tactics.csv) found in a post, each with the
 sentence that is the evidence.
 
-A trigger phrase counts unless a negation or hearsay word stands shortly before it
-in the same clause ("没有爆通讯录", "听说会上门"). T15 暴力催收 is the catch-all:
-kept only when no specific tactic applies.
+Triggers are the phrases of db/tactics.csv plus the word-pair rules of
+db/tactic_rules.yml ("天天…打电话", "骚扰…家人"). A trigger does not count when a
+negation or hearsay word stands shortly before it in the same clause ("没有爆通讯录",
+"听说会上门"); an action announced as a threat ("威胁上门") counts as the threat
+(T06), not the action. T15 暴力催收 is the catch-all, kept only when no specific
+tactic applies. Body sentences are preferred as evidence; the title is used when the
+body has none.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ RULES_YML = DB_DIR / "tactic_rules.yml"
 
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
 CLAUSE_BREAK = re.compile(r"[，,：:、]")
+CLAUSE_CHARS = r"[^，,。！？!?；;：:\n]"
 
 
 @dataclass(frozen=True)
@@ -59,33 +64,90 @@ def _automaton():
     return auto
 
 
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True) if w)
+
+
+@lru_cache(maxsize=1)
+def _proximity() -> list[tuple[str, re.Pattern]]:
+    """Each word-pair rule as one regex: A…B or B…A within the window, in one clause."""
+    compiled = []
+    for rule in rules().get("proximity") or []:
+        a, b = _alternation(rule["a"]), _alternation(rule["b"])
+        gap = f"{CLAUSE_CHARS}{{0,{int(rule['window'])}}}?"
+        pattern = f"(?:{a})" if not b else f"(?:{a}){gap}(?:{b})|(?:{b}){gap}(?:{a})"
+        compiled.append((rule["code"], re.compile(pattern)))
+    return compiled
+
+
+@lru_cache(maxsize=1)
+def _markers() -> tuple:
+    r = rules()
+    intent = r.get("intent") or {}
+    return (tuple(r["negations"] + r["hearsay"]), r["window"], set(intent.get("codes", [])),
+            tuple(intent.get("markers", [])), intent.get("window", 0), r.get("blockers") or {})
+
+
+def _has_context(code: str, trigger: str, sentence: str, start: int) -> bool:
+    """True unless a needs_context rule applies to this trigger and finds no word nearby."""
+    for rule in rules().get("needs_context") or []:
+        if code in rule.get("codes", ()) or trigger in rule.get("triggers", ()):
+            w = rule["window"]
+            around = sentence[max(0, start - w):start + len(trigger) + w]
+            if not any(word in around for word in rule["words"]):
+                return False
+    return True
+
+
 def sentences(text: str) -> list[str]:
     """Split normalized text into sentences (the unit of evidence)."""
     return [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
 
 
-def _qualified(sentence: str, start: int) -> bool:
-    """False when the trigger at `start` is negated or hearsay."""
+def _clause_before(sentence: str, start: int) -> str:
     clause_start = 0
     for m in CLAUSE_BREAK.finditer(sentence, 0, start):
         clause_start = m.end()
-    before = sentence[max(clause_start, start - rules()["window"]):start]
-    markers = rules()["negations"] + rules()["hearsay"]
-    return not any(marker in before for marker in markers)
+    return sentence[clause_start:start]
+
+
+def _counts(code: str, before: str) -> bool:
+    """False when the words before the trigger negate it, report it as hearsay, make it
+    a threat of an action, or make it the writer's own action."""
+    negators, window, intent_codes, intent_markers, intent_window, blockers = _markers()
+    if any(m in before[-window:] for m in negators):
+        return False
+    if code in intent_codes and any(m in before[-intent_window:] for m in intent_markers):
+        return False
+    return not any(m in before for m in blockers.get(code, ()))
+
+
+def _hits_in(sentence: str):
+    """(code, trigger) pairs that count in one sentence."""
+    lowered = sentence.lower()
+    negators = _markers()[0]
+    for end, (phrase, codes) in _automaton().iter(lowered):
+        start = end - len(phrase) + 1
+        before = _clause_before(lowered, start)
+        for code in codes:
+            if _counts(code, before) and _has_context(code, phrase, lowered, start):
+                yield code, phrase
+    for code, pattern in _proximity():
+        for m in pattern.finditer(lowered):
+            inside = m.group(0)
+            if any(n in inside for n in negators):   # "一直没有来电"
+                continue
+            if _counts(code, _clause_before(lowered, m.start())):
+                yield code, inside
+                break
 
 
 def find_tactics(title: str, body: str) -> list[TacticHit]:
     """Tactic codes of one normalized post, each with its first evidence sentence."""
-    auto = _automaton()
     found: dict[str, TacticHit] = {}
-    for sentence in ([title] if title else []) + sentences(body or ""):
-        lowered = sentence.lower()
-        for end, (phrase, codes) in auto.iter(lowered):
-            start = end - len(phrase) + 1
-            if not _qualified(lowered, start):
-                continue
-            for code in codes:
-                found.setdefault(code, TacticHit(code, sentence.strip(), phrase))
+    for sentence in sentences(body or "") + ([title.strip()] if title and title.strip() else []):
+        for code, trigger in _hits_in(sentence):
+            found.setdefault(code, TacticHit(code, sentence, trigger))
     catch_all = rules()["catch_all"]
     if catch_all in found and len(found) > 1:
         del found[catch_all]

@@ -191,11 +191,23 @@ class Store:
                 (item.get("url"), item.get("source"), stage, reason,
                  json.dumps(plain, ensure_ascii=False, default=str), now_iso()))
 
-    def start_run(self, source: str) -> int:
+    def start_run(self, source: str, started: str | None = None) -> int:
         with self.transaction():
             cur = self.conn.execute("INSERT INTO crawl_runs(source, started, status) VALUES (?,?, 'running')",
-                                    (source, now_iso()))
+                                    (source, started or now_iso()))
         return cur.lastrowid
+
+    def fail_stale_runs(self, source: str, reason: str) -> list[int]:
+        """Rows of `source` still 'running' whose process is gone (the caller holds the
+        source's lock, so no crawl of it is alive): mark them failed. Returns their ids."""
+        with self.transaction():
+            ids = [r[0] for r in self.conn.execute(
+                "SELECT id FROM crawl_runs WHERE source = ? AND status = 'running'", (source,))]
+            self.conn.executemany(
+                "UPDATE crawl_runs SET status = 'failed', finished = COALESCE(finished, ?), "
+                "finish_reason = COALESCE(finish_reason, 'died'), reason = ? WHERE id = ?",
+                [(now_iso(), reason, run_id) for run_id in ids])
+        return ids
 
     def finish_run(self, run_id: int, **fields) -> None:
         fields.setdefault("finished", now_iso())
@@ -206,12 +218,20 @@ class Store:
             self.conn.execute(f"UPDATE crawl_runs SET {cols} WHERE id = ?", (*fields.values(), run_id))
 
     def add_alert(self, kind: str, message: str, source: str | None = None,
-                  lender_id: int | None = None) -> int:
+                  lender_id: int | None = None, run_id: int | None = None,
+                  key: str | None = None) -> int | None:
+        """One alerts row. With a `key` (e.g. "new_tactic:12:T08") an alert is written once:
+        a second call with the same key returns None."""
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT INTO alerts(kind, source, lender_id, message, created) VALUES (?,?,?,?,?)",
-                (kind, source, lender_id, message, now_iso()))
-        return cur.lastrowid
+                "INSERT INTO alerts(kind, source, lender_id, message, created, run_id, dedup_key) "
+                "VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                (kind, source, lender_id, message, now_iso(), run_id, key))
+        return cur.lastrowid if cur.rowcount else None
+
+    def mark_alerts_notified(self, ids: list[int]) -> None:
+        with self.transaction():
+            self.conn.executemany("UPDATE alerts SET notified = 1 WHERE id = ?", [(i,) for i in ids])
 
 
 class _Transaction:

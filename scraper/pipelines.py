@@ -32,6 +32,7 @@ class CuishouPipeline:
         self.store = Store(self.db_path)
         self.started = time.monotonic()
         self.run_id = self.store.start_run(getattr(spider, "source_name", spider.name))
+        self.stats.set_value("cuishou/run_id", self.run_id)     # monitors' alerts name their run
 
     def process_item(self, item):
         spider = self.crawler.spider
@@ -81,6 +82,7 @@ class CuishouPipeline:
             duration_s=round(time.monotonic() - self.started, 2),
             finish_reason=reason,
             status=status,
+            monitors_failed=stats.get("cuishou/monitors_failed") or None,
             reason=stats.get("cuishou/reason"),
             stats_json=stats,
         )

@@ -135,7 +135,7 @@ def politeness(spider: str, settings=None, source_name: str | None = None) -> di
     section = {**POLITENESS_DEFAULTS, **{k: entry[k] for k in POLITENESS_DEFAULTS if entry.get(k) is not None}}
     result = {
         "DOWNLOAD_DELAY": float(section["delay"]),
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "DOWNLOAD_DELAY_JITTER": 0.5,  # ±50%, so requests do not come at a fixed beat
         "CONCURRENT_REQUESTS_PER_DOMAIN": int(section["concurrency"]),
         "AUTOTHROTTLE_ENABLED": bool(section["autothrottle"]),
         "AUTOTHROTTLE_START_DELAY": max(float(section["delay"]), 1.0),

@@ -21,6 +21,9 @@ from .state import Known, db_path, due_for_revisit, known_complaints
 
 
 
+GUARD_PATH = "scraper.middlewares.PlatformGuardMiddleware"
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -92,7 +95,12 @@ class PlatformSpider(scrapy.Spider):
     def update_settings(cls, settings):
         super().update_settings(settings)
         settings.setdict(cls.base_settings, priority="spider")
-        settings.setdefault_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", PlatformGuardMiddleware, 540)
+        # At spider priority: `scrapy crawl` re-applies the project settings after this
+        # (Scrapy 2.19 create_crawler), which would drop a default-priority addition.
+        middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+        if not any(key in (PlatformGuardMiddleware, GUARD_PATH) for key in middlewares):
+            middlewares[GUARD_PATH] = 540
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
         settings.setdict(politeness(cls.name, settings), priority="spider")
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -111,7 +119,6 @@ class PlatformSpider(scrapy.Spider):
         spider.source_name = spider.config["source_name"]  # crawl_runs.source
         spider.known = known_complaints(db_path(crawler.settings), cls.source)
         spider.cookies = cookie_dict(spider.config.get("cookie"))
-        crawler.stats.set_value("cuishou/known_complaints", len(spider.known))
         spider.logger.info(
             "%s: base %s, %d complaints already known", cls.name, spider.config["base_url"], len(spider.known))
         return spider
@@ -128,6 +135,7 @@ class PlatformSpider(scrapy.Spider):
         return count
 
     def revisits(self) -> list[Known]:
+        self.crawler.stats.set_value("cuishou/known_complaints", len(self.known))
         due = due_for_revisit(
             self.known,
             frozenset(self.config["final_statuses"]),

@@ -117,7 +117,7 @@ class HeimaoSpider(PlatformSpider):
         url = heimao.canonical_url(self.config["base_url"], sn)
         if response.meta.get("cuishou_removed"):
             if self.is_known(sn):
-                self.crawler.stats.inc_value("cuishou/removed")
+                self.crawler.stats.inc_value("cuishou/complaints_gone")
                 self.logger.info("heimao %s is gone (%s): marking it removed", sn, response.meta["cuishou_removed"])
                 yield removal_item(self.source, url, sn)
             else:

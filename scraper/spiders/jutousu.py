@@ -109,7 +109,7 @@ class JutousuSpider(PlatformSpider):
         url = jutousu.detail_url(self.config["base_url"], post_id)
         if response.meta.get("cuishou_removed"):
             if self.is_known(post_id):
-                self.crawler.stats.inc_value("cuishou/removed")
+                self.crawler.stats.inc_value("cuishou/complaints_gone")
                 self.logger.info("jutousu %s is gone (%s): marking it removed", post_id, response.meta["cuishou_removed"])
                 yield removal_item(self.source, url, post_id)
             else:

@@ -124,10 +124,18 @@ def load_labels(path: Path) -> dict[str, set[str]]:
     return {row["id"]: set(row["codes"]) for row in load_jsonl(path)}
 
 
-def dropped_lenders(registry_csv: Path, share: float, seed: int) -> set[str]:
+def dropped_lenders(registry_csv: Path, share: float, seed: int, labelled: set[str]) -> set[str]:
+    """`share` of the registry's lenders, drawn (seeded) separately from the lenders the
+    evaluation set is about and from the rest, rounding the first share up so that a
+    small evaluation set still loses at least one of its own lenders."""
+    import math
+
     names = sorted(lenders_mod.Registry.from_csv(registry_csv).lenders)
-    k = round(len(names) * share)
-    return set(random.Random(seed).sample(names, k))
+    rng = random.Random(seed)
+    ours = [n for n in names if n in labelled]
+    rest = [n for n in names if n not in labelled]
+    picked = rng.sample(ours, min(len(ours), math.ceil(share * len(ours)))) if ours else []
+    return set(picked) | set(rng.sample(rest, round(share * len(rest))))
 
 
 def print_subject(title: str, scores: dict) -> None:
@@ -178,7 +186,8 @@ def main(argv=None) -> int:
     if args.drop_registry:
         from pipelines.lenders import REGISTRY_CSV, Registry
 
-        dropped = dropped_lenders(REGISTRY_CSV, args.drop_registry, args.seed)
+        dropped = dropped_lenders(REGISTRY_CSV, args.drop_registry, args.seed,
+                                  {r.get("lender") for r in rows if r.get("lender")})
         reduced = Registry.from_csv(REGISTRY_CSV, drop=dropped)
         affected = [r for r in rows if r.get("lender") in dropped]
         report["dropped"] = {"lenders": sorted(dropped), "posts": len(affected)}

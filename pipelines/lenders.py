@@ -118,44 +118,109 @@ def default_registry() -> Registry:
 
 # ---------------------------------------------------------------- discovery
 
+@dataclass(frozen=True)
+class Candidate:
+    """A brand-like name that the registry does not know."""
+    name: str
+    start: int
+    product: bool        # 功夫贷, 月光侠分期 (what borrowers use) vs 大树金融 (a company)
+
+
 @lru_cache(maxsize=1)
-def _discovery_regex() -> re.Pattern:
-    suffixes = sorted(rules()["discovery_suffixes"], key=len, reverse=True)
-    return re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{1,8}?)(" + "|".join(map(re.escape, suffixes)) + ")")
+def _discovery() -> tuple:
+    r = rules()
+    suffixes = sorted(r["product_suffixes"] + r["company_suffixes"], key=len, reverse=True)
+    regex = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{1,10}?)(" + "|".join(map(re.escape, suffixes)) + ")")
+    breakers = sorted(r["stem_breakers"], key=len, reverse=True)
+    alt = lambda words: "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    stem = r"([\u4e00-\u9fffA-Za-z0-9]{2,8}?)"
+    by_context = [
+        re.compile(f"(?:{alt(r['context_before'])}){stem}(?={alt(r['context_before_next'])})"),
+        # only at the start of a title: "钱站暴力催收", "投诉钱站高利贷"
+        re.compile(f"^(?:投诉|举报|曝光|关于)?{stem}(?={alt(r['context_after'])})"),
+    ]
+    return (regex, set(r["product_suffixes"]), breakers, set(map(str, r["generic_stems"])),
+            tuple(r["stem_stopwords"]), tuple(r["generic_names"]), int(r["max_stem"]), by_context)
 
 
 def _clean_stem(stem: str) -> str:
-    breakers = sorted(rules()["stem_breakers"], key=len, reverse=True)
-    # cut at the rightmost breaker word: 我在速融 -> 速融
+    """我在速融 -> 速融; 杭州大树功夫 -> 功夫 (cut at the last breaker word, keep max_stem)."""
+    _, _, breakers, _, _, _, max_stem, _ = _discovery()
     cut = 0
     for word in breakers:
         pos = stem.rfind(word)
         if pos >= 0 and pos + len(word) > cut and pos + len(word) < len(stem):
             cut = pos + len(word)
     stem = stem[cut:]
-    return stem[-4:]
+    if HAN_RE.search(stem):
+        stem = stem[-max_stem:]
+    return stem
 
 
-def discover(text: str, need_context: bool) -> list[tuple[str, str]]:
-    """Brand-like names absent from the registry: [(name, surface)].
+HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+# A stem found only by its context must not be an everyday word (导致, 一天): jieba's
+# dictionary gives each word's corpus frequency; brands like 钱站 are not in it.
+COMMON_WORD_FREQ = 50
 
-    need_context: only accept a name followed within a few characters by a
-    collection word (body text); titles are accepted as they are.
-    """
+
+@lru_cache(maxsize=1)
+def _word_freq() -> dict[str, int]:
+    import jieba
+
+    freq = {}
+    with open(Path(jieba.__file__).with_name("dict.txt"), encoding="utf-8") as fh:
+        for line in fh:
+            word, count, *_ = line.split()
+            if len(word) <= 4:
+                freq[word] = int(count)
+    return freq
+
+
+def discover(text: str, title: bool = False) -> list[Candidate]:
+    """Brand-like names in text (not checked against the registry): XX贷, XX金融 …, and in
+    a title also a stem that starts it before a lender-only word (钱站暴力催收)."""
+    regex, product, _, generic, stopwords, generic_names, _, by_context = _discovery()
+
+    def plausible(stem: str, name: str) -> bool:
+        return not (len(stem) < 2 or stem in generic or stem.isdigit() or any(w in stem for w in stopwords)
+                    or name.endswith(generic_names) or not HAN_RE.search(stem))
+
     found = []
-    generic = set(rules()["generic_stems"])
-    generic_names = tuple(rules()["generic_names"])
-    context = rules()["collection_context"]
-    for sentence in re.split(r"[。!?！？;；\n,，、]", text):
-        for m in _discovery_regex().finditer(sentence):
+    for m in regex.finditer(text):
+        stem = _clean_stem(m.group(1))
+        name = stem + m.group(2)
+        if plausible(stem, name):
+            found.append(Candidate(name, m.end() - len(name), m.group(2) in product))
+    taken = {(c.start, c.name) for c in found}
+    for pattern in by_context if title else by_context[:1]:
+        for m in pattern.finditer(text):
             stem = _clean_stem(m.group(1))
-            name = stem + m.group(2)
-            if len(stem) < 2 or stem in generic or name.endswith(generic_names):
-                continue
-            if need_context and not any(w in sentence[m.end():m.end() + 12] for w in context):
-                continue
-            found.append((name, name))
-    return found
+            start = m.end(1) - len(stem)
+            if (plausible(stem, stem) and not any(s <= start < s + len(n) for s, n in taken)
+                    and _word_freq().get(stem, 0) < COMMON_WORD_FREQ):
+                found.append(Candidate(stem, start, True))
+                taken.add((start, stem))
+    return sorted(found, key=lambda c: c.start)
+
+
+def _best_title_candidate(candidates: list[Candidate]) -> Candidate | None:
+    """A title naming a company and its product (大树金融功夫贷) is about the product."""
+    products = [c for c in candidates if c.product]
+    return (products or candidates or [None])[0]
+
+
+def _body_claims(body: str, candidates: list[Candidate]) -> Counter:
+    """How strongly the body names each discovered brand: a name counts when it recurs or
+    stands next to a loan/collection word (在速融贷借了…, 速融贷催收…)."""
+    context = rules()["collection_context"]
+    counts = Counter(c.name for c in candidates)
+    claims = Counter()
+    for c in candidates:
+        after = body[c.start + len(c.name):c.start + len(c.name) + 12]
+        before = body[max(0, c.start - 2):c.start]
+        if counts[c.name] >= 2 or any(w in after for w in context) or any(w in before for w in ("在", "从", "向")):
+            claims[c.name] = counts[c.name]
+    return claims
 
 
 # ---------------------------------------------------------------- subject vs mentioned
@@ -171,53 +236,59 @@ class LenderResult:
 
 def find_lenders(title: str, body: str, chrome: list[str] | None = None,
                  target: str | None = None, registry: Registry | None = None) -> LenderResult:
-    """Lenders of one normalized post, each with its role.
+    """Lenders of one normalized post, each with its role; subjects first, strongest first.
 
-    Evidence order for the subject: the platform's complaint target (投诉对象), the
-    title, then the body's most frequent lender. A lender named only in chrome
-    (navigation, sidebars, 下一篇 links) is at most `mentioned`.
+    Subject evidence: the lenders the title names (registry first, else a discovered
+    brand), then the platform's complaint target (投诉对象); without either, the lender
+    the body names most often (registry or discovered). Other registry lenders of the
+    body are `mentioned`; so are lenders of in-article chrome (下一篇:…), never subjects.
     """
     registry = registry or default_registry()
     found: dict[str, LenderMatch] = {}
 
     def add(name: str, surface: str, role: str, evidence: str, known: bool):
-        lender = registry.lenders.get(name)
         if name in found:
-            if role == "subject" and found[name].role != "subject":
-                found[name].role, found[name].evidence = "subject", evidence
             return
+        lender = registry.lenders.get(name)
         found[name] = LenderMatch(name, surface, role, known, lender.company if lender else "",
                                   lender.kind if lender else "", evidence)
 
-    title_hits = registry.find(title)
-    body_hits = registry.find(body)
-
-    if target:
+    def add_target():
         target_hits = registry.find(target)
         if target_hits:
             s, e, name = target_hits[0]
             add(name, target[s:e], "subject", "target", True)
-        else:
-            name = clean_target(target)
-            if name:
-                add(name, target, "subject", "target", False)
+        elif clean_target(target):
+            add(clean_target(target), target, "subject", "target", False)
+
+    # A title that names the platform's target is about the target, whatever else it names.
+    if target and (clean_target(target) in title or any(
+            name == hit[2] for hit in registry.find(target)[:1] for _, _, name in registry.find(title))):
+        add_target()
+    title_hits = registry.find(title)
     for s, e, name in title_hits:
         add(name, title[s:e], "subject", "title", True)
+    if not title_hits:
+        best = _best_title_candidate([c for c in discover(title, title=True) if c.name not in registry.lenders])
+        if best:
+            add(best.name, best.name, "subject", "title", False)
+    if target:
+        add_target()
+
+    body_hits = registry.find(body)
     if not found:
-        discovered = discover(title, need_context=False)
-        for name, surface in discovered[:1]:
-            add(name, surface, "subject", "discovered", False)
-    if not found and body_hits:
         counts = Counter(name for _, _, name in body_hits)
+        discovered = _body_claims(body, [c for c in discover(body) if c.name not in registry.lenders])
         first = {}
         for s, _, name in body_hits:
             first.setdefault(name, s)
-        best = max(counts, key=lambda n: (counts[n], -first[n]))
-        s, e, _ = next(h for h in body_hits if h[2] == best)
-        add(best, body[s:e], "subject", "body", True)
-    if not found:
-        for name, surface in discover(body, need_context=True)[:1]:
-            add(name, surface, "subject", "discovered", False)
+        best = max(counts, key=lambda n: (counts[n], -first[n]), default=None)
+        best_new = max(discovered, key=discovered.get, default=None)
+        if best_new and (best is None or discovered[best_new] > counts[best]):
+            add(best_new, best_new, "subject", "body", False)
+        elif best:
+            s, e, _ = next(h for h in body_hits if h[2] == best)
+            add(best, body[s:e], "subject", "body", True)
     for s, e, name in body_hits:
         add(name, body[s:e], "mentioned", "body", True)
     for line in chrome or []:

@@ -48,7 +48,7 @@ def test_unknown_lender_in_body_needs_collection_context():
 
 @pytest.mark.parametrize("title", ["714网贷死灰复燃", "高利贷害人", "套路贷暴力催收", "网贷催收"])
 def test_kinds_of_loan_are_not_discovered_as_brands(title):
-    assert discover(title, need_context=False) == []
+    assert discover(title) == []
 
 
 def test_platform_target_is_the_strongest_signal():

@@ -28,8 +28,11 @@ def envelope(key: str, items: list, pager: dict, code: int = 0, msg: str = "") -
     return {"result": {"status": {"code": code, "msg": msg}, "data": {key: items, "pager": pager}}}
 
 
+OUT = VARIANTS
+
+
 def dump(name: str, data, *, ensure_ascii: bool = False) -> None:
-    (VARIANTS / name).write_text(json.dumps(data, ensure_ascii=ensure_ascii, indent=1) + "\n", encoding="utf-8")
+    (OUT / name).write_text(json.dumps(data, ensure_ascii=ensure_ascii, indent=1) + "\n", encoding="utf-8")
 
 
 def post_key(post_id: str) -> str:
@@ -75,7 +78,7 @@ def heimao() -> None:
         })
     body = json.dumps(envelope("complaints", legacy, {"current": 1, "page_amount": 1, "item_count": len(legacy)}),
                       ensure_ascii=True, separators=(",", ":"))
-    (VARIANTS / "heimao_company_5866754241_2019.jsonp").write_text(
+    (OUT / "heimao_company_5866754241_2019.jsonp").write_text(
         f"try{{jQuery111308164724158069127_1574673098071({body});}}catch(e){{}};", encoding="ascii")
 
     # Answers that are not a list.
@@ -128,7 +131,7 @@ def jutousu() -> None:
     dump("jutousu_post_keys.json", keys)
 
     # GBK: the content of 1501864 as GBK bytes without a charset (the decoder must not use cp1252)
-    (VARIANTS / "jutousu_content_1501864_gbk.json").write_bytes(
+    (OUT / "jutousu_content_1501864_gbk.json").write_bytes(
         json.dumps(contents["1501864"], ensure_ascii=False).encode("gbk"))
     # an unknown post key set: a new top-level key in post (reported as a note)
     extra = copy.deepcopy(contents["1501649"])
@@ -144,8 +147,17 @@ def _ctime_str(ms: int) -> str:
     return datetime.fromtimestamp(ms // 1000, timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
 
 
-if __name__ == "__main__":
-    VARIANTS.mkdir(parents=True, exist_ok=True)
+def write_all(out: Path = VARIANTS) -> list[str]:
+    """Write every generated variant into `out`; returns their names."""
+    global OUT
+    OUT = out
+    out.mkdir(parents=True, exist_ok=True)
+    before = set(p.name for p in out.iterdir())
     heimao()
     jutousu()
-    print(f"wrote {len(list(VARIANTS.iterdir()))} files in {VARIANTS}")
+    return sorted(p.name for p in out.iterdir() if p.name not in before or out != VARIANTS)
+
+
+if __name__ == "__main__":
+    write_all()
+    print(f"wrote the generated variants in {VARIANTS}")

@@ -128,3 +128,13 @@ def test_answers(kind, status, body, verdict, reason):
 def test_complaint_page_with_a_login_link_in_its_nav_is_fine():
     outcome = jutousu.inspect("detail", fetched(jutousu_detail("947282")))
     assert outcome.verdict == OK and outcome.parsed == variant_json("jutousu_post_keys.json")["947282"]
+
+
+def test_generated_variants_match_their_generator(tmp_path):
+    """tests/fixtures/platforms/variants/ is what make_variants.py writes from the recorded files."""
+    from tests.platforms import make_variants
+
+    names = make_variants.write_all(tmp_path)
+    assert len(names) >= 25
+    for name in names:
+        assert (tmp_path / name).read_bytes() == variant(name), name

@@ -146,6 +146,18 @@ class PlatformSpider(scrapy.Spider):
         self.crawler.stats.set_value("cuishou/revisits_due", len(due))
         return due
 
+    def closed(self, reason: str) -> None:
+        """A platform whose robots.txt forbids our requests gives an empty run for
+        a reason the operator must see: record it as blocked, with the count.
+        (Runs before the item pipeline's spider_closed handler records the run.)"""
+        stats = self.crawler.stats
+        forbidden = stats.get_value("robotstxt/forbidden") or 0
+        if forbidden and not stats.get_value("cuishou/status"):
+            stats.set_value("cuishou/status", "blocked")
+            stats.set_value("cuishou/reason", f"{self.name}: robots.txt forbids {forbidden} of our requests "
+                                              "(ROBOTSTXT_OBEY)")
+            self.logger.error("%s", stats.get_value("cuishou/reason"))
+
     # -- output -----------------------------------------------------------
     def stopped(self) -> bool:
         """True once the guard middleware halted the crawl: yield nothing more."""

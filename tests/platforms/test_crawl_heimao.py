@@ -259,3 +259,13 @@ def test_anti_bot_answer_stops_the_run_cleanly(case, server, tmp_path):
         assert post["complaint_status"] and post["complaint_target"] == "曲美家居" and post["body"]
     assert run.rows("SELECT count(*) AS n FROM quarantine")[0]["n"] == 0
     assert f"Closing spider ({status}: " in run.log
+
+
+def test_robots_txt_forbidding_the_api_is_reported(server, tmp_path):
+    one_lender(server)
+    server.add("/robots.txt", body=b"User-agent: *\nDisallow: /api/\n", content_type="text/plain")
+    run = crawl("heimao", server, tmp_path / "crawl.db", "-a", "couids=1712804040")
+    assert run.returncode == 0, run.log[-3000:]
+    assert (run.run["status"], run.run["finish_reason"]) == ("blocked", "finished")
+    assert "robots.txt forbids 1 of our requests" in run.run["reason"]
+    assert hits(server.log, COMPANY) == 0 and run.posts("heimao") == {}

@@ -218,3 +218,19 @@ def test_jutousu_empty_page_ends_the_listing():
                                 "ident": "x", "page": 2}, content_type="application/json")
     assert list(s.parse_list(response)) == []
     assert s.crawler.stats.get_value("cuishou/listings_stopped/last_page") == 1
+
+
+def test_robots_txt_forbidding_the_platform_is_reported_as_blocked():
+    s = spider(HeimaoSpider)
+    s.crawler.stats.set_value("robotstxt/forbidden", 4)
+    s.closed("finished")
+    assert s.crawler.stats.get_value("cuishou/status") == "blocked"
+    assert "robots.txt forbids 4" in s.crawler.stats.get_value("cuishou/reason")
+
+
+def test_robots_txt_does_not_overwrite_an_earlier_verdict():
+    s = spider(HeimaoSpider)
+    s.crawler.stats.set_value("cuishou/status", "layout_changed")
+    s.crawler.stats.set_value("robotstxt/forbidden", 1)
+    s.closed("layout_changed: x")
+    assert s.crawler.stats.get_value("cuishou/status") == "layout_changed"

@@ -269,3 +269,31 @@ def test_robots_txt_forbidding_the_api_is_reported(server, tmp_path):
     assert (run.run["status"], run.run["finish_reason"]) == ("blocked", "finished")
     assert "robots.txt forbids 1 of our requests" in run.run["reason"]
     assert hits(server.log, COMPANY) == 0 and run.posts("heimao") == {}
+
+
+def test_keyword_search_with_a_cookie_stores_the_hits(server, tmp_path):
+    from tests.platforms.scenarios import s6_detail
+
+    server.reset()
+    server.add(SEARCH, {"keywords": "退款", "page": 1}, signed=True, content_type=JSON,
+               body=variant("heimao_search_tuikuan_p1.json"))
+    hit_sns = [i["main"]["sn"] for i in S6_ITEMS if "退款" in i["main"]["title"] + i["main"]["summary"]]
+    for item in S6_ITEMS:
+        server.add(f"/complaint/view/{item['main']['sn']}/", body=s6_detail(item), content_type=HTML)
+    run = crawl("heimao", server, tmp_path / "crawl.db", "-a", "keywords=退款", "-s", "HEIMAO_COOKIE=SUB=abc; SUBP=def")
+    assert run.returncode == 0, run.log[-3000:]
+    (search,) = [h for h in server.log if h.path == SEARCH]
+    assert search.signature_ok and search.query["keywords"] == "退款"
+    assert "SUB=abc" in search.headers.get("cookie", "")
+    assert search.headers["referer"].endswith("/index/search/?keywords=%E9%80%80%E6%AC%BE&t=1")
+    posts = run.posts("heimao")
+    assert set(posts) == set(hit_sns) - {EMPTY_BODY_SN}
+    assert all("<" not in p["title"] for p in posts.values())
+    assert run.run["status"] == "ok"
+
+
+def test_the_platform_target_is_the_subject_lender(runs):
+    rows = runs["second"].rows(
+        "SELECT l.name, pl.role FROM post_lenders pl JOIN lenders l ON l.id = pl.lender_id "
+        "JOIN posts p ON p.id = pl.post_id WHERE p.source_id = ?", HEIMAO_SN)
+    assert {"name": "功夫贷", "role": "subject"} in rows

@@ -27,6 +27,7 @@ RULES_YML = DB_DIR / "tactic_rules.yml"
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
 CLAUSE_BREAK = re.compile(r"[，,：:、]")
 CLAUSE_CHARS = r"[^，,。！？!?；;：:\n]"
+BLOCKER_WINDOW = 8   # "已报备榆阳区公安局": the writer's own action stands right before
 
 
 @dataclass(frozen=True)
@@ -115,11 +116,13 @@ def _counts(code: str, before: str) -> bool:
     """False when the words before the trigger negate it, report it as hearsay, make it
     a threat of an action, or make it the writer's own action."""
     negators, window, intent_codes, intent_markers, intent_window, blockers = _markers()
+    for phrase in rules().get("not_negations") or ():
+        before = before.replace(phrase, "·" * len(phrase))
     if any(m in before[-window:] for m in negators):
         return False
     if code in intent_codes and any(m in before[-intent_window:] for m in intent_markers):
         return False
-    return not any(m in before for m in blockers.get(code, ()))
+    return not any(m in before[-BLOCKER_WINDOW:] for m in blockers.get(code, ()))
 
 
 def _hits_in(sentence: str):
@@ -135,7 +138,10 @@ def _hits_in(sentence: str):
     for code, pattern in _proximity():
         for m in pattern.finditer(lowered):
             inside = m.group(0)
-            if any(n in inside for n in negators):   # "一直没有来电"
+            plain = inside
+            for phrase in rules().get("not_negations") or ():
+                plain = plain.replace(phrase, "")
+            if any(n in plain for n in negators):   # "一直没有来电"
                 continue
             if _counts(code, _clause_before(lowered, m.start())):
                 yield code, inside

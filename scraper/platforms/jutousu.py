@@ -40,7 +40,6 @@ LOGIN_MARKERS = re.compile(re.escape(LOGIN_WALL) + r"|passport\.21cn\.com|请先
 
 KNOWN_LIST_KEYS = frozenset("id ctime title shortTopic shuqiu username".split())
 KNOWN_POST_KEYS = frozenset("id title topic username ctimeStr merchantname problemLabelList shuqiu contactway".split())
-DETAIL_PATH = re.compile(r"/tousu/show/id/(\d+)")
 
 
 # ---------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlsplit
 
-import pytest
 from scrapy.utils.test import get_crawler
 
 from db.schema import ensure_schema

@@ -24,7 +24,8 @@ demo: install
 	$(BIN)/python -m demo.run
 
 eval: install
-	$(BIN)/python -m pipelines.evaluate ../shared/data/complaints_dev.jsonl --labels tests/data/tactic_labels_dev.jsonl
+	$(BIN)/python -m pipelines.evaluate ../shared/data/complaints_dev.jsonl --labels tests/data/tactic_labels_dev.jsonl \
+		--drop-registry 0.2 --json bench/out/eval_dev.json --predictions bench/out/eval_dev_predictions.jsonl
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -208,7 +208,7 @@ def normalize_post(title: str | None, body: str | None) -> NormalizedPost:
             continue
         (chrome if boilerplate_rule(line) else kept).append(line)
     # content farms repeat the title as the first body line
-    if kept and norm_title and kept[0] == norm_title:
+    if len(kept) > 1 and norm_title and kept[0] == norm_title:
         kept.pop(0)
     return NormalizedPost(norm_title, "\n".join(kept), chrome)
 

@@ -101,7 +101,7 @@ class PlatformSpider(scrapy.Spider):
         if not any(key in (PlatformGuardMiddleware, GUARD_PATH) for key in middlewares):
             middlewares[GUARD_PATH] = 540
         settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
-        settings.setdict(politeness(cls.name, settings), priority="spider")
+        settings.setdict(politeness(cls.name, settings), priority="spider")  # refined in from_crawler
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -117,6 +117,10 @@ class PlatformSpider(scrapy.Spider):
         spider.config = platform_config(cls.name, crawler.settings, spider.spider_args)
         spider.mismatch_limit = spider.config["mismatch_limit"]
         spider.source_name = spider.config["source_name"]  # crawl_runs.source
+        if not crawler.settings.frozen and spider.source_name != cls.name:
+            # politeness of the entry named by -a source_name (run_daily passes it); the
+            # settings are still open here (Scrapy applies them after creating the spider)
+            crawler.settings.setdict(politeness(cls.name, crawler.settings, spider.source_name), priority="spider")
         spider.known = known_complaints(db_path(crawler.settings), cls.source)
         spider.cookies = cookie_dict(spider.config.get("cookie"))
         spider.logger.info(

@@ -233,3 +233,15 @@ def test_robots_txt_does_not_overwrite_an_earlier_verdict():
     s.crawler.stats.set_value("robotstxt/forbidden", 1)
     s.closed("layout_changed: x")
     assert s.crawler.stats.get_value("cuishou/status") == "layout_changed"
+
+
+def test_politeness_of_the_entry_named_by_source_name(tmp_path):
+    sources = tmp_path / "sources.yml"
+    sources.write_text("platforms:\n  - name: heimao-lenders\n    spider: heimao\n    delay: 11\n"
+                       "    couids: ['42']\n", encoding="utf-8")
+    from scrapy.crawler import Crawler
+
+    crawler = Crawler(HeimaoSpider, {"CUISHOU_SOURCES": str(sources)})  # settings still open, as in a crawl
+    spider = HeimaoSpider.from_crawler(crawler, source_name="heimao-lenders")
+    assert spider.source_name == "heimao-lenders" and spider.config["couids"] == ["42"]
+    assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 11.0

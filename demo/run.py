@@ -27,6 +27,10 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def step(message: str) -> None:
     print(f"==> {message}", flush=True)
 
@@ -60,13 +64,14 @@ def main(argv=None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="stop after publishing")
     args = parser.parse_args(argv)
 
-    args.data.mkdir(exist_ok=True)
+    args.data = args.data.resolve()
+    args.data.mkdir(parents=True, exist_ok=True)
     private, public = args.data / "cuishou.db", args.data / "public.db"
     start_url = f"http://127.0.0.1:{args.site_port}/index.html"
-    step(f"serving the demo site ({SITE.relative_to(ROOT)}) on {start_url}")
+    step(f"serving the demo site ({shown(SITE)}) on {start_url}")
     server = serve_site(args.site_port)
 
-    step(f"crawling it with the articles spider into {private.relative_to(ROOT)}")
+    step(f"crawling it with the articles spider into {shown(private)}")
     started = time.monotonic()
     env = {**os.environ, "CUISHOU_DB": str(private)}
     crawl = subprocess.run(
@@ -80,7 +85,7 @@ def main(argv=None) -> int:
     step(f"crawl done in {time.monotonic() - started:.1f}s; stored posts:")
     print(summary(private), flush=True)
 
-    step(f"publishing {public.relative_to(ROOT)} (PII audit included)")
+    step(f"publishing {shown(public)} (PII audit included)")
     published = subprocess.run([sys.executable, "-m", "db.publish", "--db", str(private), "--out", str(public)],
                                cwd=ROOT)
     if published.returncode != 0:

@@ -64,7 +64,7 @@ class CorpusMaker:
         day = rng.randrange(0, 8 * 365)
         published = f"{2018 + day // 365:04d}-{day % 365 // 31 + 1:02d}-{day % 31 % 28 + 1:02d}"
         return (post_id, f"http://synthetic.local/p/{post_id}", rng.choice(SOURCES), title, published,
-                body, lender)
+                body, lender, None)
 
 
 def write_corpus(path: str, posts: int, seed: int = 7, progress=print) -> float:
@@ -75,18 +75,18 @@ def write_corpus(path: str, posts: int, seed: int = 7, progress=print) -> float:
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("DROP TABLE IF EXISTS posts")
     conn.execute("CREATE TABLE posts (id INTEGER PRIMARY KEY, url TEXT, source TEXT, title TEXT, "
-                 "published_at TEXT, body TEXT, lenders TEXT)")
+                 "published_at TEXT, body TEXT, subject_lenders TEXT, tactic_codes TEXT)")
     maker = CorpusMaker(seed)
     batch = []
     for post_id in range(1, posts + 1):
         batch.append(maker.post(post_id))
         if len(batch) == 10000:
-            conn.executemany("INSERT INTO posts VALUES (?,?,?,?,?,?,?)", batch)
+            conn.executemany("INSERT INTO posts VALUES (?,?,?,?,?,?,?,?)", batch)
             batch = []
             if post_id % 100000 == 0:
                 progress(f"  corpus: {post_id:,} posts ({time.monotonic() - started:.0f}s)")
     if batch:
-        conn.executemany("INSERT INTO posts VALUES (?,?,?,?,?,?,?)", batch)
+        conn.executemany("INSERT INTO posts VALUES (?,?,?,?,?,?,?,?)", batch)
     conn.commit()
     conn.close()
     return time.monotonic() - started

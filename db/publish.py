@@ -16,7 +16,9 @@ The public DB adds what journalists need and the private one does not keep:
 - `snapshots`: the archived copy of each post as a redacted *text* snapshot of the
   page as fetched (HTML tags, scripts and styles removed, NFKC, PII masked), so the
   archive is reachable without publishing raw HTML;
-- views `lender_months` and `lender_tactics` (used by canned queries and charts);
+- tables `lender_months` (stories per lender per month) and `lender_tactics`
+  (stories per lender and tactic, with evidence sentences), computed once here for
+  the canned queries and charts;
 - `posts_fts`: the CJK bigram full-text index of db/search.py.
 
 Then the audit: every text value of every table is scanned with
@@ -184,22 +186,32 @@ DERIVED_SQL = [
                         WHERE pl.lender_id = lenders.id),
          last_named = (SELECT max(p.first_seen) FROM post_lenders pl JOIN posts p ON p.id = pl.post_id
                        WHERE pl.lender_id = lenders.id)""",
+    # Aggregates are tables, computed once here (the public DB is rebuilt on every
+    # publish), so charts and canned queries stay fast on a million posts.
     # stories per lender (as subject) per month: complaints, not copies
-    """CREATE VIEW lender_months AS
+    """CREATE TABLE lender_months AS
        SELECT l.id AS lender_id, l.name AS lender, p.month AS month,
               count(DISTINCT coalesce(p.story_id, p.id)) AS stories, count(*) AS posts
        FROM post_lenders pl JOIN posts p ON p.id = pl.post_id JOIN lenders l ON l.id = pl.lender_id
        WHERE pl.role = 'subject' AND p.month IS NOT NULL
-       GROUP BY l.id, p.month""",
-    # lender x tactic: stories and the evidence sentences
-    """CREATE VIEW lender_tactics AS
-       SELECT l.id AS lender_id, l.name AS lender, t.code AS tactic_code, t.name_zh, t.name_en,
-              count(DISTINCT coalesce(p.story_id, p.id)) AS stories,
-              group_concat(pt.evidence, ' ｜ ') AS evidence
-       FROM post_tactics pt JOIN posts p ON p.id = pt.post_id
-       JOIN post_lenders pl ON pl.post_id = p.id AND pl.role = 'subject'
-       JOIN lenders l ON l.id = pl.lender_id JOIN tactics t ON t.code = pt.tactic_code
-       GROUP BY l.id, t.code""",
+       GROUP BY l.id, p.month ORDER BY l.id, p.month""",
+    "CREATE INDEX lender_months_lender ON lender_months(lender_id, month)",
+    # lender x tactic: stories, and up to three evidence sentences (newest posts first)
+    """CREATE TABLE lender_tactics AS
+       SELECT agg.*, (SELECT group_concat(e, ' ｜ ') FROM (
+                SELECT DISTINCT pt.evidence AS e FROM post_tactics pt
+                JOIN post_lenders pl ON pl.post_id = pt.post_id AND pl.role = 'subject'
+                WHERE pl.lender_id = agg.lender_id AND pt.tactic_code = agg.tactic_code
+                  AND pt.evidence IS NOT NULL
+                ORDER BY pt.post_id DESC LIMIT 3)) AS evidence
+       FROM (SELECT l.id AS lender_id, l.name AS lender, t.code AS tactic_code, t.name_zh, t.name_en,
+                    count(DISTINCT coalesce(p.story_id, p.id)) AS stories, count(*) AS posts
+             FROM post_tactics pt JOIN posts p ON p.id = pt.post_id
+             JOIN post_lenders pl ON pl.post_id = p.id AND pl.role = 'subject'
+             JOIN lenders l ON l.id = pl.lender_id JOIN tactics t ON t.code = pt.tactic_code
+             GROUP BY l.id, t.code) agg
+       ORDER BY agg.lender_id, agg.tactic_code""",
+    "CREATE INDEX lender_tactics_lender ON lender_tactics(lender_id, tactic_code)",
 ]
 
 SNAPSHOTS_DDL = """CREATE TABLE snapshots (

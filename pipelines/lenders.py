@@ -291,13 +291,30 @@ def find_lenders(title: str, body: str, chrome: list[str] | None = None,
             add(best, body[s:e], "subject", "body", True)
     for s, e, name in body_hits:
         add(name, body[s:e], "mentioned", "body", True)
+    for surface in find_collectors(title + "\n" + body):
+        name = clean_target(surface)
+        hits = registry.find(name)
+        if hits:
+            add(hits[0][2], surface, "subject", "collector", True)
+        elif name not in found:
+            found[name] = LenderMatch(name, surface, "subject", False, "", "collection_agency", "collector")
     for line in chrome or []:
         for s, e, name in registry.find(line):
             add(name, line[s:e], "mentioned", "chrome", True)
     return LenderResult(list(found.values()))
 
 
-TARGET_NOISE = re.compile(r"(有限公司|股份有限公司|有限责任公司|公司|平台|app|APP)$")
+@lru_cache(maxsize=1)
+def _collector_regexes() -> list[re.Pattern]:
+    return [re.compile(p) for p in rules().get("collector_patterns") or []]
+
+
+def find_collectors(text: str) -> list[str]:
+    """Agencies named as doing the collecting: 被北极资产管理有限公司暴力催收 -> 北极资产管理有限公司."""
+    return [m.group(1) for regex in _collector_regexes() for m in regex.finditer(text)]
+
+
+TARGET_NOISE = re.compile(r"(股份有限公司|有限责任公司|有限公司|公司|平台|app|APP)$")
 
 
 def clean_target(target: str) -> str:

@@ -72,3 +72,12 @@ def test_registry_can_drop_lenders():
 def _norm(title, body):
     post = normalize_post(title, body)
     return post.title, post.body, post.chrome
+
+
+def test_lender_and_collector_are_both_kept():
+    result = find_lenders("从安逸花借款后被永雄集团催收", "永雄集团的人天天打电话")
+    assert [(l.name, l.role) for l in result.subjects] == [("安逸花", "subject"), ("永雄集团", "subject")]
+    result = find_lenders("催收太狠", "我在拍拍贷借的钱,后来被北极资产管理有限公司暴力催收,爆通讯录")
+    names = [(l.name, l.role, l.known, l.kind) for l in result.lenders]
+    assert names[0] == ("拍拍贷", "subject", True, "p2p")
+    assert ("北极资产管理", "subject", False, "collection_agency") in names

@@ -152,15 +152,38 @@ def _clean_stem(stem: str) -> str:
         if pos >= 0 and pos + len(word) > cut and pos + len(word) < len(stem):
             cut = pos + len(word)
     stem = stem[cut:]
+    if len(stem) > 2 and HAN_RE.search(stem):
+        stem = _last_word(stem)
     if HAN_RE.search(stem):
         stem = stem[-max_stem:]
     return stem
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return jieba
+
+
+def _last_word(stem: str) -> str:
+    """杭州大树功夫 -> 功夫, 月光侠 -> 月光侠: the brand is the last word before the suffix,
+    with a one-character last word kept together with the word before it."""
+    words = _segmenter().lcut(stem)
+    last = words[-1]
+    if len(last) == 1 and len(words) > 1:
+        last = words[-2] + last
+    return last
 
 
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 # A stem found only by its context must not be an everyday word (导致, 一天): jieba's
 # dictionary gives each word's corpus frequency; brands like 钱站 are not in it.
 COMMON_WORD_FREQ = 50
+# Suffixes that are also plain verbs/nouns of borrowing: their stem must be rare too.
+VERB_SUFFIXES = {"借款", "借条", "分期", "花"}
 
 
 @lru_cache(maxsize=1)
@@ -189,6 +212,8 @@ def discover(text: str, title: bool = False) -> list[Candidate]:
     for m in regex.finditer(text):
         stem = _clean_stem(m.group(1))
         name = stem + m.group(2)
+        if m.group(2) in VERB_SUFFIXES and _word_freq().get(stem, 0) >= COMMON_WORD_FREQ:
+            continue   # 显示借款, 今天借款: an everyday word before 借款 is not a brand
         if plausible(stem, name):
             found.append(Candidate(name, m.end() - len(name), m.group(2) in product))
     taken = {(c.start, c.name) for c in found}
@@ -217,9 +242,10 @@ def _body_claims(body: str, candidates: list[Candidate]) -> Counter:
     claims = Counter()
     for c in candidates:
         after = body[c.start + len(c.name):c.start + len(c.name) + 12]
-        before = body[max(0, c.start - 2):c.start]
-        if counts[c.name] >= 2 or any(w in after for w in context) or any(w in before for w in ("在", "从", "向")):
-            claims[c.name] = counts[c.name]
+        before = body[max(0, c.start - 3):c.start]
+        if (counts[c.name] >= 2 or any(w in after for w in context)
+                or any(w in before for w in ("在", "从", "向", "借了", "通过", "于"))):
+            claims[c.name] = counts[c.name] + (0.5 if c.product else 0)   # 大树金科旗下功夫贷 -> 功夫贷
     return claims
 
 
@@ -265,11 +291,16 @@ def find_lenders(title: str, body: str, chrome: list[str] | None = None,
     if target and (clean_target(target) in title or any(
             name == hit[2] for hit in registry.find(target)[:1] for _, _, name in registry.find(title))):
         add_target()
+    def unknown(candidates: list[Candidate], hits) -> list[Candidate]:
+        """Discovered names that are not registry names and do not overlap one (钱站借款)."""
+        return [c for c in candidates if c.name not in registry.lenders
+                and not any(c.start < e and s < c.start + len(c.name) for s, e, _ in hits)]
+
     title_hits = registry.find(title)
     for s, e, name in title_hits:
         add(name, title[s:e], "subject", "title", True)
     if not title_hits:
-        best = _best_title_candidate([c for c in discover(title, title=True) if c.name not in registry.lenders])
+        best = _best_title_candidate(unknown(discover(title, title=True), title_hits))
         if best:
             add(best.name, best.name, "subject", "title", False)
     if target:
@@ -278,7 +309,7 @@ def find_lenders(title: str, body: str, chrome: list[str] | None = None,
     body_hits = registry.find(body)
     if not found:
         counts = Counter(name for _, _, name in body_hits)
-        discovered = _body_claims(body, [c for c in discover(body) if c.name not in registry.lenders])
+        discovered = _body_claims(body, unknown(discover(body), body_hits))
         first = {}
         for s, _, name in body_hits:
             first.setdefault(name, s)

@@ -30,6 +30,25 @@ CREATE UNIQUE INDEX IF NOT EXISTS posts_source_id ON posts(source, source_id) WH
 CREATE INDEX IF NOT EXISTS posts_content_hash ON posts(content_hash);
 CREATE INDEX IF NOT EXISTS posts_story ON posts(story_id);
 CREATE INDEX IF NOT EXISTS posts_published ON posts(published_at);
+CREATE INDEX IF NOT EXISTS posts_template ON posts(template_id) WHERE template_id IS NOT NULL;
+
+-- Near-duplicate index (pipelines/dedup.py): one row per LSH band value, pointing at
+-- the first post stored with it. Later copies add only the band values that are new,
+-- so a story's copies stay reachable and a template family does not grow a bucket.
+CREATE TABLE IF NOT EXISTS lsh_buckets (
+    key         INTEGER PRIMARY KEY,           -- band number and band values hashed (dedup.band_keys)
+    post_id     INTEGER NOT NULL               -- first post with that band value
+);
+CREATE TABLE IF NOT EXISTS post_signatures ( -- MinHash of each near-matchable post, checked before its text
+    post_id     INTEGER PRIMARY KEY REFERENCES posts(id),
+    signature   BLOB NOT NULL                  -- low 16 bits of each of the 64 values (dedup.signature_blob)
+);
+CREATE TABLE IF NOT EXISTS template_members ( -- per template and subject lenders, the story that came first
+    template_id TEXT NOT NULL,
+    subject_key TEXT NOT NULL,                 -- subject lender names, sorted, '|'-joined
+    post_id     INTEGER NOT NULL REFERENCES posts(id),
+    PRIMARY KEY (template_id, subject_key)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS post_urls (
     post_id     INTEGER NOT NULL REFERENCES posts(id),
@@ -47,6 +66,7 @@ CREATE TABLE IF NOT EXISTS post_versions (   -- earlier bodies of a post whose t
     content_hash TEXT,
     seen_until  TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS post_versions_post ON post_versions(post_id);
 
 CREATE TABLE IF NOT EXISTS post_statuses (   -- every status a complaint had, never overwritten
     post_id     INTEGER NOT NULL REFERENCES posts(id),

@@ -37,6 +37,7 @@ class ProcessedPost:
     raw_encoding: str | None = None
     fetched_at: str | None = None
     removed: bool = False
+    fingerprint: dedup.Fingerprint | None = None       # near-duplicate/template keys (dedup.py)
 
     def summary(self) -> dict:
         """The JSON shape printed by pipelines.explain."""
@@ -86,7 +87,8 @@ def process_item(item: dict, registry: lenders.Registry | None = None) -> Proces
         content_hash=dedup.content_hash(body), kind=item.get("kind") or "article",
         source_id=item.get("source_id"), published_at=item.get("published_at"), urls=urls,
         lenders=found_lenders, tactics=found_tactics, complaint=complaint,
-        fetched_url=item["url"],
+        fingerprint=dedup.fingerprint(body, found_lenders),
+        fetched_url=item.get("raw_url") or item["url"],   # 聚投诉: the content API that was archived
         timeline=[{**event, "text": redact.redact(normalize.normalize_line(event.get("text") or ""))}
                   for event in item.get("complaint_timeline") or []],
         raw_body=item.get("raw_body"),

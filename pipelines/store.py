@@ -1,7 +1,7 @@
 """The only module that writes SQLite.
 
 `Store.save_batch(posts)` runs one transaction per batch and returns what it did
-(inserted / updated / duplicate / removed) so callers can count it. Re-saving a
+(inserted / near_duplicate / updated / duplicate / removed) so callers can count it. Re-saving a
 post is idempotent: it updates last_seen and adds URLs, never a second row.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db.schema import ensure_schema
+from pipelines import dedup
 from pipelines import lenders as lenders_mod
 from pipelines import tactics as tactics_mod
 from pipelines.process import ProcessedPost, now_iso
@@ -118,6 +119,7 @@ class Store:
                 self.conn.execute("UPDATE posts SET title = ?, body = ?, content_hash = ? WHERE id = ?",
                                   (post.title, post.body, post.content_hash, post_id))
                 self._write_findings(post_id, post)
+                self._index_fingerprint(post_id, post.fingerprint)   # its story stays what it was
                 outcome = "updated"
             self.conn.execute(
                 "UPDATE posts SET last_seen = ?, removed_at = NULL WHERE id = ?", (now, post_id))
@@ -129,7 +131,7 @@ class Store:
                 outcome = "updated"
         else:
             post_id = self._insert(post, now)
-            outcome = "inserted"
+            outcome = self._link_near_duplicates(post_id, post.fingerprint)
         for url in post.urls:
             self.conn.execute("INSERT OR IGNORE INTO post_urls(post_id, url, first_seen) VALUES (?,?,?)",
                               (post_id, url, now))
@@ -171,6 +173,76 @@ class Store:
         for hit in post.tactics:
             self.conn.execute("INSERT OR IGNORE INTO post_tactics(post_id, tactic_code, evidence) VALUES (?,?,?)",
                               (post_id, hit.code, hit.evidence))
+
+    # ------------------------------------------------------------ near duplicates and templates
+    def _link_near_duplicates(self, post_id: int, fp: dedup.Fingerprint | None) -> str:
+        """A new post against the LSH index: a copy of a stored story ("near_duplicate":
+        duplicate_of and story_id = that story's first copy) or a new story ("inserted"),
+        flagged as a template when it shares its lender-masked text with another lender's
+        story. Then its band values join the index. Indexed lookups only."""
+        if fp is None or not fp.matchable:
+            return "inserted"
+        verdict = dedup.classify(fp, self._candidates(post_id, fp))
+        if verdict.duplicate_of is None and verdict.template_of and verdict.template_of.template_id:
+            # the family is known: its story for our subject lenders may be the original
+            row = self.conn.execute("SELECT post_id FROM template_members WHERE template_id = ? AND subject_key = ?",
+                                    (verdict.template_of.template_id, fp.subject_key)).fetchone()
+            if row:
+                verdict.duplicate_of = dedup.classify(fp, [self._candidate(row[0])]).duplicate_of
+        outcome = "inserted"
+        story_id, template_id = post_id, None
+        if verdict.duplicate_of:
+            story_id, template_id = verdict.duplicate_of.story_id, verdict.duplicate_of.template_id
+            self.conn.execute("UPDATE posts SET duplicate_of = ?, story_id = ?, is_template = ?, template_id = ? "
+                              "WHERE id = ?", (story_id, story_id, int(bool(template_id)), template_id, post_id))
+            outcome = "near_duplicate"
+        if verdict.template_of and not template_id:
+            self._join_template(verdict.template_of, story_id, fp.subject_key)
+        self._index_fingerprint(post_id, fp)
+        return outcome
+
+    def _candidates(self, post_id: int, fp: dedup.Fingerprint) -> list[dedup.Candidate]:
+        """Stored posts sharing a band value, most shared bands first, whose stored
+        signature is close enough to be worth reading their text."""
+        marks = ",".join("?" * len(fp.band_keys))
+        ids = [r[0] for r in self.conn.execute(
+            f"SELECT post_id FROM lsh_buckets WHERE key IN ({marks}) AND post_id != ? "
+            "GROUP BY post_id ORDER BY count(*) DESC, post_id LIMIT ?",
+            (*fp.band_keys, post_id, dedup.MAX_CANDIDATES))]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        close = [pid for pid, sig in self.conn.execute(
+            f"SELECT post_id, signature FROM post_signatures WHERE post_id IN ({marks})", ids)
+            if dedup.estimated_similarity(sig, fp.signature) >= dedup.SIGNATURE_FLOOR]
+        return [self._candidate(pid) for pid in close]
+
+    def _candidate(self, post_id: int) -> dedup.Candidate:
+        story_id, body, template_id = self.conn.execute(
+            "SELECT story_id, body, template_id FROM posts WHERE id = ?", (post_id,)).fetchone()
+        lender_rows = self.conn.execute(
+            "SELECT l.name, pl.role, pl.surface FROM post_lenders pl JOIN lenders l ON l.id = pl.lender_id "
+            "WHERE pl.post_id = ?", (post_id,))
+        return dedup.candidate_from_row(post_id, story_id, body, lender_rows, template_id)
+
+    def _join_template(self, sibling: dedup.Candidate, story_id: int, subject_key: str) -> None:
+        """Our story and a sibling story (same masked text, other lenders) form a template
+        family: both stories are flagged; the family is named by its first text's key."""
+        template_id = sibling.template_id or sibling.template_key
+        for story, subjects in ((sibling.story_id, sibling.subject_key), (story_id, subject_key)):
+            self.conn.execute("UPDATE posts SET is_template = 1, template_id = ? WHERE story_id = ?",
+                              (template_id, story))
+            self.conn.execute("INSERT OR IGNORE INTO template_members(template_id, subject_key, post_id) "
+                              "VALUES (?,?,?)", (template_id, subjects, story))
+
+    def _index_fingerprint(self, post_id: int, fp: dedup.Fingerprint | None) -> None:
+        """Band values not yet in the index point at this post; its signature is kept."""
+        if fp is None or not fp.matchable:
+            return
+        self.conn.executemany("INSERT OR IGNORE INTO lsh_buckets(key, post_id) VALUES (?, ?)",
+                              [(key, post_id) for key in fp.band_keys])
+        self.conn.execute("INSERT OR REPLACE INTO post_signatures(post_id, signature) VALUES (?, ?)",
+                          (post_id, fp.signature))
 
     def _archive(self, post: ProcessedPost, post_id: int) -> None:
         if not post.raw_body:

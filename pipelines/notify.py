@@ -11,6 +11,7 @@ EnvironmentFile=, cron's environment), never from a file in the repository:
     CUISHOU_SMTP_PORT        default 465 (ssl), 587 (starttls) or 25 (none)
     CUISHOU_SMTP_TLS         ssl | starttls | none (default: starttls when a user is set)
     CUISHOU_SMTP_USER, CUISHOU_SMTP_PASSWORD   optional login
+    CUISHOU_SMTP_TIMEOUT     seconds to wait for the server (default 30)
 
 Alerts are marked notified only when every configured channel took the message, so a
 failed delivery is retried with the next run (duplicates rather than losses).
@@ -50,6 +51,7 @@ class Smtp:
     tls: str = "none"                 # ssl | starttls | none
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    timeout: float = 30
 
 
 @dataclass
@@ -83,7 +85,8 @@ def smtp_from_env(env: dict) -> Smtp | None:
     if tls not in ("ssl", "starttls", "none"):
         raise ValueError(f"CUISHOU_SMTP_TLS must be ssl, starttls or none, not {tls!r}")
     port = int(env.get("CUISHOU_SMTP_PORT") or {"ssl": 465, "starttls": 587, "none": 25}[tls])
-    return Smtp(host, port, sender, recipients, tls, user, env.get("CUISHOU_SMTP_PASSWORD") or None)
+    return Smtp(host, port, sender, recipients, tls, user, env.get("CUISHOU_SMTP_PASSWORD") or None,
+                float(env.get("CUISHOU_SMTP_TIMEOUT") or 30))
 
 
 # ---------------------------------------------------------------- reading
@@ -179,7 +182,7 @@ def post_webhook(hook: Webhook, body: dict, timeout: float = 15) -> int:
         raise NotifyError(f"webhook unreachable: {getattr(exc, 'reason', exc)}") from exc
 
 
-def send_email(smtp: Smtp, subject: str, body: str, timeout: float = 30) -> None:
+def send_email(smtp: Smtp, subject: str, body: str) -> None:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = smtp.sender
@@ -187,9 +190,9 @@ def send_email(smtp: Smtp, subject: str, body: str, timeout: float = 30) -> None
     message.set_content(body)          # UTF-8, so the Chinese names survive
     try:
         if smtp.tls == "ssl":
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout)
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout)
         else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
         with client:
             if smtp.tls == "starttls":
                 client.starttls()

@@ -458,8 +458,11 @@ def describe(scheduler) -> str:
                      f"(next {job.next_run:%Y-%m-%d %H:%M} local)" for job in scheduler.jobs) or "nothing scheduled"
 
 
-def run_forever(opts: Options, sleep=time.sleep, iterations: int | None = None, max_sleep: float = 30) -> None:
-    """Re-read the sources file when it changes; run due jobs; sleep until the next one."""
+def run_forever(opts: Options, sleep=time.sleep, iterations: int | None = None, max_sleep: float = 30,
+                batch=None) -> None:
+    """Re-read the sources file when it changes; run due jobs; sleep until the next one.
+    `batch(sources, opts, tz_name)` runs the due sources (run_batch)."""
+    batch = batch or run_batch
     scheduler, mtime, tz_name = None, None, DEFAULT_TIMEZONE
     count = 0
     while iterations is None or count < iterations:
@@ -477,7 +480,7 @@ def run_forever(opts: Options, sleep=time.sleep, iterations: int | None = None, 
                 by_name = {s["name"]: s for s in plan}
 
                 def job(names, by_name=by_name, tz_name=tz_name):
-                    run_batch([by_name[n] for n in names], opts, tz_name)
+                    batch([by_name[n] for n in names], opts, tz_name)
                 scheduler = build_scheduler(plan, job)
                 say(f"schedule: {describe(scheduler)}")
         scheduler.run_pending()

@@ -169,7 +169,12 @@ def crawl_command(source: dict, opts: Options) -> list[str]:
 
 
 def child_env(opts: Options) -> dict:
-    return {**os.environ, "CUISHOU_DB": str(opts.db), "CUISHOU_SOURCES": str(opts.sources_file)}
+    env = {**os.environ, "CUISHOU_DB": str(opts.db), "CUISHOU_SOURCES": str(opts.sources_file)}
+    # numpy's BLAS (via datasketch) reserves buffers per thread and core: a crawler needs none,
+    # and the address-space limit should not depend on the machine's core count
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.setdefault("OMP_NUM_THREADS", "1")
+    return env
 
 
 def memory_limiter(memory_mb: int):
@@ -212,10 +217,13 @@ def log_tail(path: Path, lines: int = 6, limit: int = 600) -> str:
     return " | ".join(kept)[-limit:]
 
 
-def death_reason(exit_code: int, timed_out: bool, killed: bool, timeout: float, grace: float) -> str:
-    if timed_out and killed:
+def death_reason(ending: "Ending", timeout: float, grace: float) -> str:
+    exit_code = ending.exit_code
+    if ending.interrupted:
+        return f"interrupted: run_daily was stopped ({type(ending.interrupted).__name__})"
+    if ending.timed_out and ending.killed:
         return f"timeout: killed after {timeout:g}s (+{grace:g}s grace)"
-    if timed_out:
+    if ending.timed_out:
         return f"timeout: stopped after {timeout:g}s"
     if exit_code < 0:
         try:
@@ -269,7 +277,7 @@ def _run_locked(source: dict, opts: Options, lock: int) -> Outcome:
     log_path = opts.log_dir / name / f"{started.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = crawl_command(source, opts)
-    timed_out = killed = False
+    ending = Ending()
     with open(log_path, "wb") as log_file:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env(opts), stdin=subprocess.DEVNULL, stdout=log_file,
                                 stderr=subprocess.STDOUT, start_new_session=True, pass_fds=(lock,),
@@ -277,24 +285,44 @@ def _run_locked(source: dict, opts: Options, lock: int) -> Outcome:
         say(f"{name}: crawl started (spider {source['spider']}, pid {proc.pid}, timeout {timeout:g}s, "
             f"memory {memory_mb} MB, log {log_path})")
         try:
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                say(f"{name}: timeout after {timeout:g}s, stopping the crawl (SIGTERM)")
-                _signal_group(proc, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=opts.grace)
-                except subprocess.TimeoutExpired:
-                    killed = True
-                    say(f"{name}: still running after {opts.grace:g}s, killing it (SIGKILL)")
-                    _signal_group(proc, signal.SIGKILL)
-                    proc.wait()
-        finally:
-            if proc.poll() is None:       # run_daily itself is being stopped
-                _signal_group(proc, signal.SIGKILL)
-                proc.wait()
-    return record_outcome(source, opts, before, started, proc.returncode, timed_out, killed, timeout, log_path)
+            wait_or_stop(proc, timeout, opts.grace, ending, name)
+        except BaseException as exc:           # run_daily itself is stopped (SIGTERM, Ctrl-C)
+            ending.interrupted = exc
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+    ending.exit_code = proc.returncode
+    outcome = record_outcome(source, opts, before, started, ending, timeout, log_path)
+    if ending.interrupted:
+        raise ending.interrupted
+    return outcome
+
+
+@dataclass
+class Ending:
+    """How a crawl process ended."""
+    exit_code: int = 0
+    timed_out: bool = False
+    killed: bool = False                   # SIGKILL after the grace period
+    interrupted: BaseException | None = None
+
+
+def wait_or_stop(proc: subprocess.Popen, timeout: float, grace: float, ending: Ending, name: str) -> None:
+    """Wait for the crawl; at the timeout SIGTERM (Scrapy closes the spider cleanly), after
+    `grace` more seconds SIGKILL its process group."""
+    try:
+        proc.wait(timeout=timeout)
+        return
+    except subprocess.TimeoutExpired:
+        ending.timed_out = True
+    say(f"{name}: timeout after {timeout:g}s, stopping the crawl (SIGTERM)")
+    _signal_group(proc, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        ending.killed = True
+        say(f"{name}: still running after {grace:g}s, killing it (SIGKILL)")
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait()
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
@@ -304,10 +332,11 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
         pass
 
 
-def record_outcome(source: dict, opts: Options, before: int, started: datetime, exit_code: int,
-                   timed_out: bool, killed: bool, timeout: float, log_path: Path) -> Outcome:
+def record_outcome(source: dict, opts: Options, before: int, started: datetime, ending: Ending,
+                   timeout: float, log_path: Path) -> Outcome:
     """Complete (or write) this run's crawl_runs row from how its process ended."""
     name = source["name"]
+    exit_code = ending.exit_code
     names = (name, source["spider"])
     duration = round((now_utc() - started).total_seconds(), 2)
     store = open_store(opts)
@@ -317,7 +346,7 @@ def record_outcome(source: dict, opts: Options, before: int, started: datetime, 
             "SELECT id, status, finished, reason FROM crawl_runs WHERE id > ? AND source IN (?, ?) ORDER BY id",
             (before, *names)).fetchall()
         store.conn.row_factory = None
-        why = death_reason(exit_code, timed_out, killed, timeout, opts.grace)
+        why = death_reason(ending, timeout, opts.grace)
         detail = f"{why}; log {log_path}: {log_tail(log_path)}"
         died = not rows or any(r["status"] == "running" for r in rows)
         if not rows:
@@ -331,7 +360,7 @@ def record_outcome(source: dict, opts: Options, before: int, started: datetime, 
                 fields = {"exit_code": exit_code, "finished": row["finished"] or iso(now_utc())}
                 if row["status"] == "running":
                     fields.update(status="failed", finish_reason=why, reason=detail, duration_s=duration)
-                elif timed_out or exit_code != 0:
+                elif ending.timed_out or ending.interrupted or exit_code != 0:
                     fields.update(status="failed", reason=f"{why}; {row['reason'] or ''}".rstrip("; "))
                 store.finish_run(row["id"], **fields)
         final = store.conn.execute("SELECT id, status, items, stored, reason FROM crawl_runs WHERE id = ?",

@@ -7,8 +7,6 @@ import email
 import email.policy
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -16,7 +14,7 @@ from aiosmtpd.smtp import AuthResult
 
 from pipelines import notify
 from pipelines.store import Store
-from tests.test_run_daily_support import rows
+from tests.test_run_daily_support import Receiver, rows
 
 SINCE = "2000-01-01T00:00:00+00:00"
 
@@ -37,35 +35,6 @@ def db(tmp_path):
     store.add_alert("new_lender", "New lender 金狐贷 (discovered, not in the registry): 1 complaint(s)")
     store.close()
     return path
-
-
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that records each POST (or answers `status`)."""
-
-    def __init__(self, status: int = 200):
-        self.requests: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                receiver.requests.append({"path": self.path, "headers": dict(self.headers),
-                                          "body": self.rfile.read(length)})
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/cuishou"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

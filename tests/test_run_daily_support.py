@@ -190,3 +190,32 @@ def crawl(db: Path, site: Site, source: str, *args: str, timeout: float = 120) -
            "-a", f"source={source}", *settings, *args]
     return subprocess.run(cmd, cwd=ROOT, env={**os.environ, "CUISHOU_DB": str(db)}, capture_output=True,
                           text=True, timeout=timeout)
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that records each POST (or answers `status`)."""
+
+    def __init__(self, status: int = 200):
+        self.requests: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers),
+                                          "body": self.rfile.read(length)})
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/cuishou"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

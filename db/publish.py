@@ -279,12 +279,15 @@ def audit(conn, progress=lambda m: None) -> list[Finding]:
         key = "rowid"
         if "WITHOUT ROWID" in ddl.upper():   # e.g. FTS5's shadow tables: name rows by their key
             key = " || ',' || ".join(_q(r[1]) for r in sorted(info, key=lambda r: r[5]) if r[5])
+        scanned_before = scanned
         for _, column, *_ in info:
             for rowid, value in conn.execute(
                     f"SELECT {key}, {_q(column)} FROM main.{_q(table)} WHERE typeof({_q(column)}) = 'text'"):
                 scanned += 1
                 for hit in audit_value(table, column, value):
                     findings.append(Finding(table, column, rowid, hit.kind, redact.redact(hit.text)))
+        if scanned - scanned_before >= 100_000:    # long audits show they are alive
+            progress(f"  audit: {table}: {scanned - scanned_before:,} text values")
     progress(f"  audit: {scanned:,} text values in {len(tables)} tables scanned, "
              f"{len(findings)} with personal data")
     return findings

@@ -225,16 +225,23 @@ SNAPSHOTS_DDL = """CREATE TABLE snapshots (
 )"""
 
 
-def write_snapshots(conn, progress) -> int:
-    """The latest archived page of every published post -> a redacted text snapshot."""
+def write_snapshots(conn, progress, every: int = 20_000) -> int:
+    """The latest archived page of every published post -> a redacted text snapshot.
+
+    Picks the page ids first (no blobs through the sort), then reads one page at a
+    time, so memory stays flat however large the archive is.
+    """
     conn.execute(SNAPSHOTS_DDL)
-    rows = conn.execute(
-        """SELECT pg.id, pg.post_id, pg.url, pg.fetched_at, pg.status, pg.encoding, pg.body_gz
-           FROM src.pages pg JOIN main.posts p ON p.id = pg.post_id
-           WHERE pg.id = (SELECT id FROM src.pages x WHERE x.post_id = pg.post_id
-                          ORDER BY x.fetched_at DESC, x.id DESC LIMIT 1)""").fetchall()
+    latest = [r[0] for r in conn.execute(
+        """SELECT id FROM (SELECT id, post_id, row_number() OVER (
+                              PARTITION BY post_id ORDER BY fetched_at DESC, id DESC) AS n
+                           FROM src.pages WHERE post_id IS NOT NULL)
+           WHERE n = 1 AND post_id IN (SELECT id FROM main.posts) ORDER BY id""")]
     count = 0
-    for page_id, post_id, url, fetched_at, status, encoding, body_gz in rows:
+    for page_id in latest:
+        post_id, url, fetched_at, status, encoding, body_gz = conn.execute(
+            "SELECT post_id, url, fetched_at, status, encoding, body_gz FROM src.pages WHERE id = ?",
+            (page_id,)).fetchone()
         try:
             text = page_text(gzip.decompress(body_gz), encoding)
         except (OSError, EOFError) as exc:   # a corrupt archive row: say so, publish the rest
@@ -243,6 +250,8 @@ def write_snapshots(conn, progress) -> int:
         conn.execute("INSERT INTO snapshots VALUES (?,?,?,?,?,?,?)",
                      (page_id, post_id, url, fetched_at, status, encoding, text))
         count += 1
+        if count % every == 0:
+            progress(f"  snapshots: {count:,} of {len(latest):,}")
     conn.execute("CREATE INDEX snapshots_post ON snapshots(post_id)")
     progress(f"  snapshots: {count:,} archived pages as redacted text")
     return count

@@ -110,7 +110,7 @@ def test_every_run_is_a_crawl_runs_row(daily):
     runs = rows(daily["db"], "SELECT * FROM crawl_runs ORDER BY id")
     assert [(r["source"], r["status"]) for r in runs] == [("good", "ok"), ("banned", "blocked"), ("good", "ok")]
     good, banned, again = runs
-    assert (good["items"], good["stored"], good["duplicates"], good["exit_code"]) == (10, 10, 0, 0)
+    assert (good["items"], good["duplicates"], good["quarantined"], good["exit_code"]) == (10, 0, 0, 0)
     assert (again["items"], again["stored"], again["duplicates"]) == (10, 0, 10)
     assert banned["items"] == 0 and banned["exit_code"] == 0
     assert set(banned["monitors_failed"].split(",")) == {"ban_rate", "item_count"}

@@ -10,13 +10,14 @@ spiders only ever see usable, parsed responses.
 """
 from __future__ import annotations
 
-import codecs
 import html
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from pipelines.normalize import DecodeError, decode_bytes
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -69,61 +70,16 @@ class Fetched:
 # ---------------------------------------------------------------------------
 # bytes -> text
 
-_CHARSET_IN_CONTENT_TYPE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-_CHARSET_IN_META = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-# A page labelled gb2312/gbk may use characters only GB18030 has; decode with the superset.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "big5": "big5hkscs"}
-
-
-def _codec(name: str) -> str | None:
-    try:
-        canonical = codecs.lookup(name).name
-    except LookupError:
-        return None
-    return _SUPERSETS.get(canonical, _SUPERSETS.get(name.lower(), canonical))
-
-
-def declared_encoding(body: bytes, content_type: str = "") -> str | None:
-    """The charset the response declares: BOM, then Content-Type, then <meta charset>."""
-    for bom, name in _BOMS:
-        if body.startswith(bom):
-            return name
-    match = _CHARSET_IN_CONTENT_TYPE.search(content_type or "")
-    if match and _codec(match.group(1)):
-        return _codec(match.group(1))
-    match = _CHARSET_IN_META.search(body[:4096])
-    if match and _codec(match.group(1).decode("ascii", "ignore")):
-        return _codec(match.group(1).decode("ascii", "ignore"))
-    return None
-
-
 def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
-    """bytes -> (text, encoding): declared charset if it decodes cleanly, else UTF-8,
-    else GB18030, else charset-normalizer's guess.
-
-    Scrapy's own fallback for undeclared bytes is cp1252, which turns a GBK page
-    into mojibake; the platforms (and the farms that copy them) serve GBK without
-    saying so, so we try the Chinese encodings first. A wrong declaration (a page
-    labelled utf-8 that is GBK) falls through to the same chain.
-    """
-    declared = declared_encoding(body, content_type)
-    candidates = [c for c in (declared, "utf-8", "gb18030") if c]
-    for encoding in dict.fromkeys(candidates):
-        try:
-            text = body.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        return text.lstrip("\ufeff"), encoding
+    """bytes -> (text, encoding), by the one decoder of the project
+    (pipelines.normalize.decode_bytes: BOM, header, <meta>, then UTF-8/GB18030/Big5
+    detection; Scrapy's own fallback for undeclared bytes, cp1252, garbles GBK)."""
+    if not body:
+        return "", "utf-8"
     try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(body).best()
-        if best is not None:
-            return str(best), best.encoding
-    except ImportError:  # pragma: no cover - charset-normalizer is pinned
-        pass
-    return body.decode("utf-8", "replace"), "utf-8"
+        return decode_bytes(body, content_type or None)
+    except DecodeError:
+        return body.decode("utf-8", "replace"), "utf-8"
 
 
 # ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pipelines.store import Store
 from scraper.monitors import SpiderCloseSuite, coverage_drops
 from tests.test_run_daily_support import rows
 
-pytestmark = pytest.mark.filterwarnings("ignore:Spider.log\(\) is deprecated")
+pytestmark = pytest.mark.filterwarnings(r"ignore:Spider.log\(\) is deprecated")
 
 SOURCE = "demo"
 HEALTHY = {

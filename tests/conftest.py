@@ -38,9 +38,9 @@ def demo_site():
     server.shutdown()
 
 
-def run_crawl(db_path: Path, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+def run_crawl(db_path: Path, *args: str, timeout: int = 120, env: dict | None = None) -> subprocess.CompletedProcess:
     """One `scrapy crawl` in its own process (the Twisted reactor cannot restart)."""
-    env = {**os.environ, "CUISHOU_DB": str(db_path)}
+    env = {**os.environ, **(env or {}), "CUISHOU_DB": str(db_path)}
     cmd = [str(Path(sys.executable).parent / "scrapy"), "crawl", *args,
            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=INFO"]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)

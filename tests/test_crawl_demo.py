@@ -137,3 +137,18 @@ def test_missing_and_external_pages_do_not_break_the_crawl(crawled):
     stats = json.loads(crawled["conn"].execute("SELECT stats_json FROM crawl_runs ORDER BY id LIMIT 1").fetchone()[0])
     assert stats.get("downloader/response_status_count/404", 0) >= 1
     assert "Crawled (200) <GET http://example.com" not in crawled["log"]
+
+
+def test_source_from_sources_yml_with_its_politeness(demo_site, tmp_path):
+    """-a source=NAME reads start URLs and limits from the sources file (no Python edit)."""
+    sources = tmp_path / "sources.yml"
+    sources.write_text(f"sources:\n  - name: demo-site\n    start_urls: ['{demo_site}/index.html']\n"
+                       f"    max_pages: 4\n    delay: 0\n    concurrency: 1\n", encoding="utf-8")
+    db_path = tmp_path / "c.db"
+    out = run_crawl(db_path, "articles", "-a", "source=demo-site", env={"CUISHOU_SOURCES": str(sources)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    conn = sqlite3.connect(db_path)
+    source, reason, requests = conn.execute("SELECT source, finish_reason, requests FROM crawl_runs").fetchone()
+    assert (source, reason) == ("demo-site", "closespider_pagecount")   # max_pages applied
+    assert requests < 19        # a full crawl of the demo site makes 19 requests
+    assert {r[0] for r in conn.execute("SELECT DISTINCT source FROM posts")} <= {"demo-site"}

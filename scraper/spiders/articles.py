@@ -46,9 +46,11 @@ class ArticlesSpider(scrapy.Spider):
                      "max_pages": "CLOSESPIDER_PAGECOUNT"}
         for key, setting in overrides.items():
             if key in spider.config and crawler.settings.getpriority(setting) <= 20:
-                crawler.settings.frozen = False
-                crawler.settings.set(setting, spider.config[key], priority="spider")
-                crawler.settings.frozen = True
+                if crawler.settings.frozen:   # too late to change: say so instead of ignoring it
+                    spider.logger.warning("sources.yml %s=%r not applied: settings already frozen",
+                                          key, spider.config[key])
+                else:
+                    crawler.settings.set(setting, spider.config[key], priority="spider")
         return spider
 
     def may_follow(self, url: str) -> bool:

@@ -88,13 +88,6 @@ RAW_PAGE = (
     "</body></html>").encode("gbk")
 
 
-def post_key(title: str) -> str:
-    """The key of POSTS whose (normalized) title is `title`."""
-    from pipelines.normalize import normalize_line
-
-    return next(p[0] for p in POSTS if normalize_line(p[4]) == title)
-
-
 def items() -> list[dict]:
     out = []
     for key, url, source, published, title, body, *extra in POSTS:

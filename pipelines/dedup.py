@@ -213,9 +213,11 @@ def numbers_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) >= MIN_SHARED_NUMBERS * min(len(a), len(b))
 
 
-def template_key(masked: str) -> str:
-    """Key of a lender-masked text: the first 16 hex digits of its sha256."""
-    return hashlib.sha256(comparable(masked).encode("utf-8")).hexdigest()[:16]
+def template_key(masked: str, flat: str | None = None) -> str:
+    """Key of a lender-masked text: the first 16 hex digits of the sha256 of its
+    comparable form (`flat`, when the caller already has it)."""
+    flat = comparable(masked) if flat is None else flat
+    return hashlib.sha256(flat.encode("utf-8")).hexdigest()[:16]
 
 
 def subject_key(lender_names) -> str:
@@ -256,9 +258,10 @@ def fingerprint(body: str, found) -> Fingerprint:
     with .name, .role and .surface): all surfaces are masked, subjects make the key."""
     rows = lender_rows(found)
     masked = masked_body(body, (surface for _, _, surface in rows))
-    points = code_points(masked)
+    flat = comparable(masked)
+    points = np.frombuffer(flat.encode("utf-32-le"), dtype=np.uint32)
     han = han_count(points)
-    key = template_key(masked)
+    key = template_key(masked, flat)
     subjects = subject_key(name for name, role, _ in rows if role == "subject")
     if han < MIN_HAN_CHARS:
         return Fingerprint(han, key, subjects)

@@ -22,6 +22,15 @@ from pipelines import tactics as tactics_mod
 from pipelines.process import ProcessedPost, now_iso
 
 
+# Random-key indexes (URL, body hash, LSH buckets) make each stored post dirty ~20
+# pages spread over the file. A 64 MiB page cache keeps their upper levels and hot
+# leaves in memory; checkpointing the WAL every 64 MiB instead of SQLite's default
+# 4 MiB turns one fsync per batch into one per ~15 batches and writes a page touched
+# by several batches once. Measured on the 100k bench: ~1.7k -> ~4k posts/s stored.
+CACHE_KIB = 65536
+WAL_AUTOCHECKPOINT_PAGES = 16384
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the private crawl database in WAL mode, schema applied."""
     path = Path(path)
@@ -31,6 +40,8 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     ensure_schema(conn)
     return db
 

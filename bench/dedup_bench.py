@@ -384,7 +384,7 @@ def scale(posts: int, db_dir: Path | None = None, window: int = 100_000, progres
         windows, win_time, win_done = [], 0.0, 0
         wall = time.perf_counter()
         report_every = max(window // 10, 1000)
-        for block in stream.items(posts):
+        for block in stream.items(posts, block=min(2000, window)):
             items = [{k: v for k, v in it.items() if not k.startswith("_")} for it in block]
             t0 = time.perf_counter()
             for i in range(0, len(items), BATCH_SIZE):

@@ -189,6 +189,7 @@ def _last_word(stem: str) -> str:
 
 
 HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+NUMBER_WORD = re.compile(r"[0-9零〇一二两三四五六七八九十百千万亿几多半余第个]+")   # 三万, 两千多
 # A stem found only by its context must not be an everyday word (导致, 一天): jieba's
 # dictionary gives each word's corpus frequency; brands like 钱站 are not in it.
 COMMON_WORD_FREQ = 50
@@ -215,7 +216,8 @@ def discover(text: str, title: bool = False) -> list[Candidate]:
     regex, product, _, generic, stopwords, generic_names, _, by_context = _discovery()
 
     def plausible(stem: str, name: str) -> bool:
-        return not (len(stem) < 2 or stem in generic or stem.isdigit() or any(w in stem for w in stopwords)
+        return not (len(stem) < 2 or stem in generic or stem.isdigit() or NUMBER_WORD.fullmatch(stem)
+                    or any(w in stem for w in stopwords)
                     or name.endswith(generic_names) or not HAN_RE.search(stem))
 
     found = []

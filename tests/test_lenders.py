@@ -81,3 +81,8 @@ def test_lender_and_collector_are_both_kept():
     names = [(l.name, l.role, l.known, l.kind) for l in result.lenders]
     assert names[0] == ("拍拍贷", "subject", True, "p2p")
     assert ("北极资产管理", "subject", False, "collection_agency") in names
+
+
+@pytest.mark.parametrize("title", ["借了三万逾期半年,催收天天打电话", "两千借款逾期催收", "三期借款暴力催收"])
+def test_amounts_are_not_discovered_as_brands(title):
+    assert discover(title, title=True) == []

@@ -140,7 +140,16 @@ def copy_tables(conn, progress) -> dict[str, int]:
         ddl, kept = public_table_sql(conn, table, spec["columns"])
         conn.execute(ddl)
         masked = set(spec.get("mask", []))
-        select = ", ".join(f"mask_text({_q(c)})" if c in masked else _q(c) for c in kept)
+        cut_at = spec.get("cut_at", {})
+
+        def column_sql(c: str) -> str:
+            sql = _q(c)
+            if c in cut_at:   # keep what precedes a private part (a server log path and its tail)
+                marker = "'" + cut_at[c].replace("'", "''") + "'"
+                sql = f"CASE WHEN instr({sql}, {marker}) > 0 THEN substr({sql}, 1, instr({sql}, {marker}) - 1) ELSE {sql} END"
+            return f"mask_text({sql})" if c in masked else sql
+
+        select = ", ".join(column_sql(c) for c in kept)
         conn.execute(f"INSERT INTO main.{_q(table)} ({', '.join(map(_q, kept))}) "
                      f"SELECT {select} FROM src.{_q(table)}")
         counts[table] = conn.execute(f"SELECT count(*) FROM main.{_q(table)}").fetchone()[0]

@@ -177,3 +177,19 @@ def test_bad_input_exits_2_with_one_line(tmp_path, make, message):
     result = run_publish("--db", str(private), "--out", str(tmp_path / "public.db"))
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "public.db").exists()
+
+
+def test_dead_run_log_path_stays_private(tmp_path):
+    from pipelines.store import Store
+
+    private, public = tmp_path / "private.db", tmp_path / "public.db"
+    store = Store(private)
+    run = store.start_run("demo")
+    store.finish_run(run, status="failed", finish_reason="killed",
+                     reason="killed: SIGKILL after timeout; log /var/lib/cuishou/logs/demo.log: Traceback ...")
+    store.close()
+    out = subprocess.run([sys.executable, "-m", "db.publish", "--db", str(private), "--out", str(public)],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    reason = sqlite3.connect(public).execute("SELECT reason FROM crawl_runs").fetchone()[0]
+    assert reason == "killed: SIGKILL after timeout"

@@ -240,7 +240,10 @@ class Store:
         """Our story and a sibling story (same masked text, other lenders) form a template
         family: both stories are flagged; the family is named by its first text's key."""
         template_id = sibling.template_id or sibling.template_key
-        for story, subjects in ((sibling.story_id, sibling.subject_key), (story_id, subject_key)):
+        stories = [(story_id, subject_key)]
+        if not sibling.template_id:                     # the family is new: flag the sibling's story too
+            stories.append((sibling.story_id, sibling.subject_key))
+        for story, subjects in stories:
             self.conn.execute("UPDATE posts SET is_template = 1, template_id = ? WHERE story_id = ?",
                               (template_id, story))
             self.conn.execute("INSERT OR IGNORE INTO template_members(template_id, subject_key, post_id) "

@@ -191,6 +191,15 @@ def test_near_duplicate_gets_its_own_row_in_the_first_copys_story(store):
     assert copy[3] == 0
 
 
+def test_an_edited_post_is_found_by_its_new_text(store):
+    complaint = dict(kind="complaint", source="heimao", source_id="1730002")
+    store.save(post(1, COMPLAINT.format(L="安逸花"), **complaint))
+    rewritten = OTHER + "后来又收到自称律师的短信，说要去单位和老家上门调查，家里人都很害怕。"
+    assert store.save(post(1, rewritten, **complaint)) == "updated"
+    assert store.save(post(2, "本文转载自网络，如有侵权请联系删除。\n" + rewritten)) == "near_duplicate"
+    assert row(store, "http://farm2.example/p/2.html")[1] == row(store, "http://farm1.example/p/1.html")[0]
+
+
 def test_traditional_copy_is_a_near_duplicate(store):
     import opencc
 

@@ -206,7 +206,36 @@ def quality(seed: int = 7, max_bases: int | None = None, progress=print, margins
         if margins:
             result["similarity_margins"] = similarity_margins(store, rows, label_of)
         store.close()
+        if margins and make_corpus.COMPLAINTS.exists():
+            result["real_complaints"] = real_complaints(progress=progress)
         return result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def real_complaints(path: Path = make_corpus.COMPLAINTS, progress=print) -> dict:
+    """The dev complaints stored as the platforms serve them (one platform id each):
+    which ones the pipeline links as copies of an earlier one, or flags as templates.
+    No labels here: a reading aid for the thresholds on real text (re-filings by one
+    borrower should link; form letters with other amounts should not)."""
+    rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+    tmp = Path(tempfile.mkdtemp(prefix="dedup-real-"))
+    try:
+        records = [{"item": {"url": r["url"], "source": r["source"], "kind": "complaint",
+                             "source_id": r["id"], "title": r["title"] or r["target"], "body": r["content"],
+                             "complaint_target": r["target"]}} for r in rows if r["content"]]
+        store, outcomes = store_corpus(records, tmp / "real.db", progress)
+        linked = store.conn.execute("SELECT id, duplicate_of FROM posts WHERE duplicate_of IS NOT NULL").fetchall()
+        similarities = []
+        for post_id, root in linked:
+            a, b = store._candidate(post_id), store._candidate(root)
+            similarities.append(round(dedup.overlap(a.shingles, b.shingles)[1], 3))
+        flagged = store.conn.execute("SELECT count(*) FROM posts WHERE is_template = 1").fetchone()[0]
+        indexed = store.conn.execute("SELECT count(*) FROM post_signatures").fetchone()[0]
+        store.close()
+        return {"complaints": len(records), "near_matchable": indexed, "outcomes": dict(outcomes),
+                "linked_as_copies": len(linked), "linked_similarities": sorted(similarities),
+                "flagged_template": flagged}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -226,6 +255,8 @@ def print_quality(r: dict) -> None:
     print("recall by edit: " + ", ".join(f"{e} {v['found']}/{v['of']}" for e, v in r["recall_by_edit"].items()))
     if "similarity_margins" in r:
         print(f"similarity margins: {r['similarity_margins']}")
+    if "real_complaints" in r:
+        print(f"real dev complaints stored once each: {r['real_complaints']}")
 
 
 # ================================================================ scale

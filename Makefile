@@ -18,7 +18,7 @@ browser-deps:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "browser-deps: could not install chromium (browser tests will report it)"
 	@fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null) || echo "browser-deps: no CJK font (screenshots will show boxes for Chinese)"
 
-test: install
+test: install browser-deps   # the browser test needs Debian's chromium (best effort, needs root)
 	$(BIN)/python -m pytest -q
 
 demo: install

@@ -97,12 +97,21 @@ def block_text(el) -> str:
     return "\n".join(l for l in lines if l)
 
 
+# Parts of the article itself, even when their class also says header/meta/tags:
+# <div class="article-header"> holds the h1 and the date.
+ARTICLE_ATTR = re.compile(r"article|post|entry|content|detail|main|text|arc|news", re.I)
+
+
 def _is_chrome(el) -> bool:
     tag = _tag(el)
+    attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
+    if tag in ("header", "footer") and any(_tag(a) == "article" for a in el.iterancestors()):
+        return False          # <article><header><h1>…</h1><time>…</time></header>
     if tag in CHROME_TAGS:
         return True
-    attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
-    return bool(attrs and CHROME_ATTR.search(attrs)) and tag not in ("body", "html")
+    if not attrs or tag in ("body", "html") or ARTICLE_ATTR.search(attrs):
+        return False
+    return bool(CHROME_ATTR.search(attrs))
 
 
 def _link_text_len(el) -> int:

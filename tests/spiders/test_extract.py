@@ -67,3 +67,26 @@ def test_spider_stays_on_allowed_hosts():
 def test_spider_needs_a_source():
     with pytest.raises(ValueError):
         ArticlesSpider()
+
+
+BODY = "".join(f"<p>第{i}段:我在速融贷借了两千元,逾期以后催收每天打电话骚扰我的家人和同事。</p>" for i in range(8))
+LAYOUTS = {
+    "header div named after the article": f"<html><head><title>速融贷催收_某网</title></head><body><div class='nav'>"
+        f"<a href='/'>首页</a></div><div class='article-header'><h1>速融贷暴力催收</h1><span class='date'>2024-03-05 10:00"
+        f"</span></div><div class='article-content'>{BODY}</div><div class='sidebar'><a href='/x'>借呗催收</a></div></body></html>",
+    "html5 article with its own header": f"<html><body><header><nav><a href='/'>首页</a></nav></header><article><header>"
+        f"<h1>速融贷暴力催收</h1><time datetime='2024-03-05T10:00'>3月5日</time></header>{BODY}</article>"
+        f"<aside><a href='/y'>热门</a></aside><footer>ICP备</footer></body></html>",
+    "text with <br> in a table cell": "<html><body><table><tr><td class='left'><a href='/'>首页</a></td><td>"
+        "<h1>速融贷暴力催收</h1>发布时间:2024-03-05<br>" + "<br>".join(["我在速融贷借了两千元,逾期以后催收每天打电话骚扰我的家人。"] * 9)
+        + "</td></tr></table></body></html>",
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=str)
+def test_other_site_layouts(layout):
+    p = extract.extract_page(LAYOUTS[layout], "http://x.cn/a/1.html")
+    assert p.is_article, p.why_not
+    assert p.title == "速融贷暴力催收"
+    assert p.published_at.startswith("2024-03-05")
+    assert "借呗" not in p.body and "首页" not in p.body and "ICP" not in p.body

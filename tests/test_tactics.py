@@ -28,3 +28,20 @@ def test_title_counts_as_evidence():
 
 def test_sentence_split_keeps_punctuation():
     assert sentences("一。二!三\n四") == ["一。", "二!", "三", "四"]
+
+
+def test_threat_of_an_action_is_a_threat_not_the_action():
+    assert codes("", "催收威胁我要上门。") == {"T06"}
+    assert codes("", "催收说要骚扰我家人。") == {"T06"}
+    assert codes("", "他们还说去我家找我奶奶。") == set()
+    assert codes("", "前几天两个自称外访专员的人真的上门了。") == {"T11"}
+
+
+def test_writers_own_police_report_is_not_impersonation():
+    assert "T08" not in codes("", "我已经报案,已报备公安局。")
+    assert "T08" in codes("", "对方自称是公安局经侦大队的警官。")
+
+
+def test_affirming_words_are_not_negations():
+    assert "T03" in codes("", "未经同意私爆通讯录。")
+    assert "T01" in codes("", "无限骚扰,一天几十个电话。")

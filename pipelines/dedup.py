@@ -12,8 +12,8 @@ and writes SQLite.
   query. Candidates are checked with the exact Jaccard similarity of the shingles.
 - Templates: because lender names are masked, a content farm's copies of one text
   with the lender swapped look alike; `classify` tells them apart from reposts by
-  their subject lenders (same subject: a copy of the story; another subject: a
-  template sibling, not a duplicate).
+  what stands where each text names its subject lender (the same name: a copy of
+  the story; another name: a template sibling, not a duplicate).
 """
 from __future__ import annotations
 
@@ -41,17 +41,19 @@ TRACKING_PARAMS = {"from", "ref", "referer", "spm", "share", "share_from", "sld"
 # is 0.002 at k=4 against 0.007 at k=3), while one edit only disturbs k shingles.
 SHINGLE_SIZE = 4
 # 64 permutations in 16 bands of 4 rows: a pair at Jaccard s becomes a candidate with
-# probability 1-(1-s^4)^16, i.e. 0.64 at 0.5, 0.89 at 0.6, 0.99 at 0.7, 0.0002 at 0.1.
-# The reposts we must find have s >= 0.6 (bench/RESULTS.md); 16 bands = 16 index rows
-# per new story, the storage and insert cost that stays affordable at 1M posts.
+# probability 1-(1-s^4)^16, i.e. 0.64 at 0.5, 0.89 at 0.6, 0.99 at 0.7, 0.002 at 0.1.
+# 95% of the bench corpus's true pairs have s >= 0.61 (bench/RESULTS.md), the rest are
+# mostly reached through a third copy; 16 bands = 16 index rows per new story, the
+# insert cost that keeps the whole pipeline above 1,000 posts/s at 1M posts.
 NUM_PERM = 64
 BANDS = 16
 ROWS_PER_BAND = NUM_PERM // BANDS
 MINHASH_SEED = 20240605          # fixed: keys stored by earlier runs must stay comparable
 # Exact Jaccard of the masked shingle sets at which a candidate is the same text.
-# Reposts with one or two edits (paragraph dropped, sentence added, chrome, script,
-# punctuation) measure >= 0.6 on the bench corpus; distinct complaints, even form
-# letters reused by different borrowers, stay below it (RESULTS.md shows both).
+# Reposts with 1-3 edits (paragraph dropped, sentence added, chrome, script,
+# punctuation) measure 0.85 at the median on the bench corpus; the closest unrelated
+# pair 0.46 (RESULTS.md). Form letters reused by different borrowers can reach 0.74:
+# the number check below keeps them apart.
 NEAR_DUP_SIMILARITY = 0.5
 # Before fetching a candidate's text the store compares the stored signatures: an
 # estimate from 64 permutations has a standard error of at most 0.0625, so a floor

@@ -75,7 +75,8 @@ class CuishouPipeline:
             self.run_id,
             requests=stats.get("downloader/request_count", 0),
             items=items,
-            stored=stats.get("cuishou/inserted", 0),
+            # new rows: new stories and near-duplicate copies (their own rows, linked by story_id)
+            stored=stats.get("cuishou/inserted", 0) + stats.get("cuishou/near_duplicate", 0),
             duplicates=stats.get("cuishou/duplicate", 0),
             quarantined=stats.get("cuishou/quarantined", 0),
             errors=stats.get("log_count/ERROR", 0) + stats.get("spider_exceptions/count", 0),

@@ -148,6 +148,8 @@ def _discovery() -> tuple:
         re.compile(f"(?:{alt(r['context_before'])}){stem}(?={alt(r['context_before_next'])})"),
         # only at the start of a title: "钱站暴力催收", "投诉钱站高利贷"
         re.compile(f"^(?:投诉|举报|曝光|关于)?{stem}(?={alt(r['context_after'])})"),
+        # a title whose first item is a short name: "钱站,爱钱进,高利贷,阴阳合同"
+        re.compile(r"^(?:投诉|举报|曝光)?([\u4e00-\u9fffA-Za-z0-9]{2,4})(?=[,，、])"),
     ]
     return (regex, set(r["product_suffixes"]), breakers, set(map(str, r["generic_stems"])),
             tuple(r["stem_stopwords"]), tuple(r["generic_names"]), int(r["max_stem"]), by_context)
@@ -309,12 +311,15 @@ def find_lenders(title: str, body: str, chrome: list[str] | None = None,
                 and not any(c.start < e and s < c.start + len(c.name) for s, e, _ in hits)]
 
     title_hits = registry.find(title)
+    first_known = title_hits[0][0] if title_hits else len(title)
+    # a brand the registry does not know may open a title that also names a known one
+    # ("钱站,爱钱进,高利贷"): the title's first lender comes first
+    best = _best_title_candidate([c for c in unknown(discover(title, title=True), title_hits)
+                                  if c.start < first_known or not title_hits])
+    if best and (not title_hits or best.start < first_known):
+        add(best.name, best.name, "subject", "title", False)
     for s, e, name in title_hits:
         add(name, title[s:e], "subject", "title", True)
-    if not title_hits:
-        best = _best_title_candidate(unknown(discover(title, title=True), title_hits))
-        if best:
-            add(best.name, best.name, "subject", "title", False)
     if target:
         add_target()
 

@@ -134,6 +134,7 @@ class Candidate:
     name: str
     start: int
     product: bool        # 功夫贷, 月光侠分期 (what borrowers use) vs 大树金融 (a company)
+    weak: bool = False   # only its place says it is a name: the body must name it too
 
 
 @lru_cache(maxsize=1)
@@ -195,6 +196,7 @@ NUMBER_WORD = re.compile(r"[0-9零〇一二两三四五六七八九十百千万�
 # A stem found only by its context must not be an everyday word (导致, 一天): jieba's
 # dictionary gives each word's corpus frequency; brands like 钱站 are not in it.
 COMMON_WORD_FREQ = 50
+LIST_ITEM_PATTERN = 2      # index in _discovery()'s context patterns: "钱站,爱钱进,高利贷"
 # Suffixes that are also plain verbs/nouns of borrowing: their stem must be rare too.
 VERB_SUFFIXES = {"借款", "借条", "分期", "花"}
 
@@ -231,13 +233,14 @@ def discover(text: str, title: bool = False) -> list[Candidate]:
         if plausible(stem, name):
             found.append(Candidate(name, m.end() - len(name), m.group(2) in product))
     taken = {(c.start, c.name) for c in found}
-    for pattern in by_context if title else by_context[:1]:
+    for number, pattern in enumerate(by_context if title else by_context[:1]):
         for m in pattern.finditer(text):
-            stem = _clean_stem(m.group(1))
+            # the title-list pattern (last) takes the whole first item as it is, or nothing
+            stem = m.group(1) if number == LIST_ITEM_PATTERN else _clean_stem(m.group(1))
             start = m.end(1) - len(stem)
             if (plausible(stem, stem) and not any(s <= start < s + len(n) for s, n in taken)
                     and _word_freq().get(stem, 0) < COMMON_WORD_FREQ):
-                found.append(Candidate(stem, start, True))
+                found.append(Candidate(stem, start, True, weak=number == LIST_ITEM_PATTERN))
                 taken.add((start, stem))
     return sorted(found, key=lambda c: c.start)
 
@@ -315,7 +318,7 @@ def find_lenders(title: str, body: str, chrome: list[str] | None = None,
     # a brand the registry does not know may open a title that also names a known one
     # ("钱站,爱钱进,高利贷"): the title's first lender comes first
     best = _best_title_candidate([c for c in unknown(discover(title, title=True), title_hits)
-                                  if c.start < first_known or not title_hits])
+                                  if (c.start < first_known or not title_hits) and (not c.weak or c.name in body)])
     if best and (not title_hits or best.start < first_known):
         add(best.name, best.name, "subject", "title", False)
     for s, e, name in title_hits:

@@ -90,7 +90,8 @@ def test_amounts_are_not_discovered_as_brands(title):
 
 def test_short_first_item_of_a_title_list_is_discovered():
     registry = Registry.from_csv(drop={"钱站"})
-    result = find_lenders("钱站,爱钱进,高利贷,阴阳合同", "借款一万,合同金额一万三", registry=registry)
+    result = find_lenders("钱站,爱钱进,高利贷,阴阳合同", "在钱站借款一万,合同金额一万三", registry=registry)
     assert [(l.name, l.role, l.known) for l in result.subjects][:1] == [("钱站", "subject", False)]
+    assert find_lenders("涉黑,敲诈", "借款一万,被威胁", registry=registry).lenders == []   # not named again
     assert find_lenders("求助,催收太狠", "借款一万").lenders == []       # an everyday word, not a brand
     assert find_lenders("利息太高,要求减免", "借款一万").lenders == []

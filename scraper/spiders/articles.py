@@ -16,6 +16,7 @@ from scraper import extract
 from scraper.items import PostItem
 from scraper.sources import get_source
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 SKIP_EXTENSIONS = re.compile(r"\.(jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|rar|mp4|mp3|apk|exe)$", re.I)
 
 
@@ -43,14 +44,19 @@ class ArticlesSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         # per-source politeness from sources.yml, unless given on the command line
         overrides = {"delay": "DOWNLOAD_DELAY", "concurrency": "CONCURRENT_REQUESTS_PER_DOMAIN",
-                     "max_pages": "CLOSESPIDER_PAGECOUNT"}
+                     "max_pages": "CLOSESPIDER_PAGECOUNT", "autothrottle": "AUTOTHROTTLE_ENABLED"}
+        config = dict(spider.config)
+        if all(host in LOOPBACK for host in spider.allowed_hosts):
+            # a site on this machine (demo, recorded pages): politeness delays only slow it down
+            config.setdefault("delay", 0)
+            config.setdefault("autothrottle", False)
         for key, setting in overrides.items():
-            if key in spider.config and crawler.settings.getpriority(setting) <= 20:
+            if key in config and crawler.settings.getpriority(setting) <= 20:
                 if crawler.settings.frozen:   # too late to change: say so instead of ignoring it
                     spider.logger.warning("sources.yml %s=%r not applied: settings already frozen",
-                                          key, spider.config[key])
+                                          key, config[key])
                 else:
-                    crawler.settings.set(setting, spider.config[key], priority="spider")
+                    crawler.settings.set(setting, config[key], priority="spider")
         return spider
 
     def may_follow(self, url: str) -> bool:

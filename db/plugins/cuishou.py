@@ -30,6 +30,8 @@ from markupsafe import Markup, escape  # noqa: E402
 
 from db import charts, search  # noqa: E402
 
+DATABASE_NAME = "public"   # the name metadata.yml keys its settings by (db/serve.py)
+
 POSTS_PER_LENDER_PAGE = 100
 EVIDENCE_PER_TACTIC = 3
 CHART_LENDERS = 12
@@ -201,3 +203,14 @@ def render_cell(row, value, column, table, database, datasette):
 @hookimpl
 def menu_links(datasette):
     return [{"href": datasette.urls.path("/-/charts"), "label": "图表 Charts"}]
+
+
+@hookimpl
+def canned_queries(datasette, database):
+    """metadata.yml keys its canned queries (`search` …) by the database name `public`.
+    Served under another file name (e.g. `datasette other.db -m db/metadata.yml`), the
+    same public database still gets them, so `/<name>/search?q=` works too."""
+    if database == DATABASE_NAME or DATABASE_NAME in datasette.databases:
+        return None
+    queries = datasette.metadata("queries", database=DATABASE_NAME, fallback=False)
+    return dict(queries) if queries else None

@@ -64,6 +64,20 @@ def predict(rows: list[dict], with_target: bool, registry) -> tuple[list[dict], 
     return out, time.perf_counter() - started
 
 
+def names_own_lender(row: dict, registry) -> bool:
+    """Does the complaint's own text name its labelled lender (name or registry alias)?
+    Content-only extraction can only find lenders that the text names."""
+    from pipelines.normalize import normalize_line
+
+    label = row.get("lender")
+    if not label:
+        return False
+    text = normalize_line((row.get("title") or "") + " " + (row.get("content") or ""))
+    lender = registry.lenders.get(label)
+    forms = {label, *(normalize_line(a) for a in (lender.aliases if lender else ()))}
+    return any(form and form in text for form in forms)
+
+
 def ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
@@ -171,8 +185,14 @@ def main(argv=None) -> int:
     report["subject_content_only"] = subject_scores(rows, preds_content)
     report["seconds"] = round(secs_t + secs_c, 3)
     report["posts_per_s"] = round(2 * len(rows) / (secs_t + secs_c), 1)
+    answerable = {r.get("id") for r in rows if names_own_lender(r, registry)}
+    report["subject_content_only_answerable"] = subject_scores(
+        [r for r in rows if r.get("id") in answerable], [p for p in preds_content if p["id"] in answerable])
     print_subject("subject lender, target given", report["subject"])
     print_subject("subject lender, content only", report["subject_content_only"])
+    a = report["subject_content_only_answerable"]
+    print(f"  of which {a['posts']} complaints name their lender in title or content: "
+          f"precision {a['precision']}  recall {a['recall']}")
 
     if args.labels:
         labels = load_labels(args.labels)

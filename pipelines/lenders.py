@@ -289,42 +289,43 @@ def find_lenders(title: str, body: str, chrome: list[str] | None = None,
     registry = registry or default_registry()
     found: dict[str, LenderMatch] = {}
 
-    def add(name: str, surface: str, role: str, evidence: str, known: bool):
+    def add(name: str, surface: str, role: str, evidence: str, known: bool, kind: str = ""):
         if name in found:
             return
         lender = registry.lenders.get(name)
         found[name] = LenderMatch(name, surface, role, known, lender.company if lender else "",
-                                  lender.kind if lender else "", evidence)
+                                  lender.kind if lender else kind, evidence)
 
-    def add_target():
-        target_hits = registry.find(target)
-        if target_hits:
-            s, e, name = target_hits[0]
-            add(name, target[s:e], "subject", "target", True)
-        elif clean_target(target):
-            add(clean_target(target), target, "subject", "target", False)
-
-    # A title that names the platform's target is about the target, whatever else it names.
-    if target and (clean_target(target) in title or any(
-            name == hit[2] for hit in registry.find(target)[:1] for _, _, name in registry.find(title))):
-        add_target()
     def unknown(candidates: list[Candidate], hits) -> list[Candidate]:
         """Discovered names that are not registry names and do not overlap one (钱站借款)."""
         return [c for c in candidates if c.name not in registry.lenders
                 and not any(c.start < e and s < c.start + len(c.name) for s, e, _ in hits)]
 
     title_hits = registry.find(title)
-    first_known = title_hits[0][0] if title_hits else len(title)
+    target_lender = None                    # (name, surface, known) of the platform's 投诉对象
+    if target:
+        target_hits = registry.find(target)
+        if target_hits:
+            s, e, name = target_hits[0]
+            target_lender = (name, target[s:e], True)
+        elif clean_target(target):
+            target_lender = (clean_target(target), target, False)
+    # A title that names the platform's target is about the target, whatever else it names.
+    if target_lender and (target_lender[0] in title if not target_lender[2]
+                          else any(name == target_lender[0] for _, _, name in title_hits)
+                          or clean_target(target) in title):
+        add(*target_lender[:2], "subject", "target", target_lender[2])
     # a brand the registry does not know may open a title that also names a known one
     # ("钱站,爱钱进,高利贷"): the title's first lender comes first
+    first_known = title_hits[0][0] if title_hits else len(title)
     best = _best_title_candidate([c for c in unknown(discover(title, title=True), title_hits)
-                                  if (c.start < first_known or not title_hits) and (not c.weak or c.name in body)])
-    if best and (not title_hits or best.start < first_known):
+                                  if c.start < first_known and (not c.weak or c.name in body)])
+    if best:
         add(best.name, best.name, "subject", "title", False)
     for s, e, name in title_hits:
         add(name, title[s:e], "subject", "title", True)
-    if target:
-        add_target()
+    if target_lender:
+        add(*target_lender[:2], "subject", "target", target_lender[2])
 
     body_hits = registry.find(body)
     if not found:
@@ -347,8 +348,8 @@ def find_lenders(title: str, body: str, chrome: list[str] | None = None,
         hits = registry.find(name)
         if hits:
             add(hits[0][2], surface, "subject", "collector", True)
-        elif name not in found:
-            found[name] = LenderMatch(name, surface, "subject", False, "", "collection_agency", "collector")
+        else:
+            add(name, surface, "subject", "collector", False, kind="collection_agency")
     for line in chrome or []:
         for s, e, name in registry.find(line):
             add(name, line[s:e], "mentioned", "chrome", True)

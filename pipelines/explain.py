@@ -51,7 +51,7 @@ def explain(path: Path, url: str | None = None, stages: bool = False) -> dict:
         raise InvalidItem("decode", str(exc))
     if "\x00" in text:
         raise InvalidItem("decode", "binary file, not a page")
-    url = url or path.resolve().as_uri().replace("file://", "file://")
+    url = url or path.resolve().as_uri()
     item_url = url if url.startswith(("http://", "https://")) else "http://localhost/" + path.name
     item = item_from_text(text, item_url)
     post = process_item(item)

@@ -55,8 +55,9 @@ def load_rules() -> tuple[Rule, ...]:
     )
 
 
-def _rules(kind: str) -> list[Rule]:
-    return [r for r in load_rules() if r.kind == kind]
+@lru_cache(maxsize=None)
+def _rules(kind: str) -> tuple[Rule, ...]:
+    return tuple(r for r in load_rules() if r.kind == kind)
 
 
 # ---------------------------------------------------------------- bytes -> text

@@ -112,12 +112,24 @@ def _clause_before(sentence: str, start: int) -> str:
     return sentence[clause_start:start]
 
 
+@lru_cache(maxsize=1)
+def _affirming() -> re.Pattern | None:
+    words = rules().get("not_negations") or []
+    return re.compile(_alternation(words)) if words else None
+
+
+def _without_affirming(text: str) -> str:
+    """未经同意 -> ····同意: words that only look like negations, blanked in place (so
+    character windows keep their length)."""
+    pattern = _affirming()
+    return pattern.sub(lambda m: "·" * len(m.group(0)), text) if pattern else text
+
+
 def _counts(code: str, before: str) -> bool:
     """False when the words before the trigger negate it, report it as hearsay, make it
     a threat of an action, or make it the writer's own action."""
     negators, window, intent_codes, intent_markers, intent_window, blockers = _markers()
-    for phrase in rules().get("not_negations") or ():
-        before = before.replace(phrase, "·" * len(phrase))
+    before = _without_affirming(before)
     if any(m in before[-window:] for m in negators):
         return False
     if code in intent_codes and any(m in before[-intent_window:] for m in intent_markers):
@@ -138,10 +150,7 @@ def _hits_in(sentence: str):
     for code, pattern in _proximity():
         for m in pattern.finditer(lowered):
             inside = m.group(0)
-            plain = inside
-            for phrase in rules().get("not_negations") or ():
-                plain = plain.replace(phrase, "")
-            if any(n in plain for n in negators):   # "一直没有来电"
+            if any(n in _without_affirming(inside) for n in negators):   # "一直没有来电"
                 continue
             if _counts(code, _clause_before(lowered, m.start())):
                 yield code, inside

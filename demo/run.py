@@ -35,11 +35,13 @@ def step(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
-def serve_site(port: int) -> ThreadingHTTPServer:
-    handler = functools.partial(QuietHandler, directory=str(SITE))
+def serve_directory(directory: Path, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+    """A threaded static-file server on 127.0.0.1 (port 0: a free one) and its base URL.
+    The demo and the tests serve recorded pages with it."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def summary(db_path: Path) -> str:
@@ -69,7 +71,7 @@ def main(argv=None) -> int:
     private, public = args.data / "cuishou.db", args.data / "public.db"
     start_url = f"http://127.0.0.1:{args.site_port}/index.html"
     step(f"serving the demo site ({shown(SITE)}) on {start_url}")
-    server = serve_site(args.site_port)
+    server, _ = serve_directory(SITE, args.site_port)
 
     step(f"crawling it with the articles spider into {shown(private)}")
     started = time.monotonic()

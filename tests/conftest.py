@@ -1,34 +1,19 @@
 """Shared fixtures: a local HTTP server for recorded pages, paths, subprocess crawls."""
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from demo.run import serve_directory  # noqa: F401  (also used by other test modules)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SAMPLES = SHARED / "samples"
 DEMO_SITE = ROOT / "demo" / "site"
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def serve_directory(directory: Path):
-    """Start a threaded HTTP server on 127.0.0.1 (free port) serving `directory`."""
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.fixture(scope="session")

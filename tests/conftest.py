@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from demo.run import serve_directory  # noqa: F401  (also used by other test modules)
+from demo.run import serve_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
